@@ -11,7 +11,10 @@ std::string Location::to_string() const {
   if (!tensor.empty()) parts.push_back(fmt::format("tensor '{}'", tensor));
   if (!option.empty()) parts.push_back(fmt::format("option {}", option));
   std::string rest;
-  for (size_t i = 0; i < parts.size(); ++i) rest += (i ? ", " : "") + parts[i];
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) rest += ", ";
+    rest += parts[i];
+  }
   if (!s.empty() && !rest.empty()) return s + ": " + rest;
   return s.empty() ? rest : s;
 }

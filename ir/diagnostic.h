@@ -28,11 +28,11 @@ enum class Errc {
 
 // Where an error is. Only the fields that are set are printed, in this order.
 struct Location {
-  std::string file;            // "kws_dscnn_float.tflite"
-  std::optional<int> op;       // operator index in subgraph 0
-  std::string op_kind;         // "DEPTHWISE_CONV_2D"
-  std::string tensor;          // tensor name as stored in the model
-  std::string option;          // "prune.sparsity", "--calib"
+  std::string file{};          // "kws_dscnn_float.tflite"
+  std::optional<int> op{};     // operator index in subgraph 0
+  std::string op_kind{};       // "DEPTHWISE_CONV_2D"
+  std::string tensor{};        // tensor name as stored in the model
+  std::string option{};        // "prune.sparsity", "--calib"
 
   // "file: op #3 FULLY_CONNECTED, tensor 'dense/bias', option --calib" (empty when nothing is set).
   std::string to_string() const;

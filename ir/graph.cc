@@ -106,8 +106,8 @@ Expected<void> Graph::validate() const {
         bool later = false;
         for (size_t j = i; j < ops.size() && !later; ++j)
           for (TensorId o : ops[j].outputs) later |= (o == id);
-        return fail(Errc::BadInput, loc, later ? "input is produced by a later op (graph cycle or bad op order)"
-                                               : "input is never produced (not a graph input, constant or op output)");
+        if (later) return fail(Errc::BadInput, loc, "input is produced by a later op (graph cycle or bad op order)");
+        return fail(Errc::BadInput, loc, "input is never produced (not a graph input, constant or op output)");
       }
     }
     for (TensorId id : op.outputs) {
