@@ -1,0 +1,93 @@
+// cli/main.cc: the `tinyopt` executable: global flags, the table of subcommands, and the one place where
+// failures become exit codes (0 ok, 1 a check failed, 2 bad input or usage, 3 internal error).
+//
+// Adding a subcommand `foo` takes two lines, like git's commands[] table:
+//   1. cli/commands.h:  CommandRun add_foo(CLI::App& sub);          (implemented in cli/cmd_foo.cc)
+//   2. kCommands below: {"foo", "one-line help", add_foo},           (kept alphabetical)
+// The subcommand file declares its options on `sub` and returns the function that runs it (see commands.h).
+//
+// Global flags -q, -v, -vv (spdlog level) are accepted before or after the subcommand name. No exception
+// escapes main: usage errors exit 2, anything unexpected is reported as an internal error and exits 3.
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+
+namespace tinyopt::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* help;
+  AddCommand add;
+};
+
+// One line per subcommand, alphabetical.
+const Command kCommands[] = {
+    {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
+    {"run", "Run a model on .npy inputs with the bundled runtime and write .npy outputs", add_run},
+};
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "error: %s\nRun 'tinyopt --help' (or 'tinyopt <command> --help') for usage.\n", message.c_str());
+  return kExitBadInput;
+}
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"tinyopt: make TensorFlow Lite models fit on microcontrollers (quantize, prune, report, run)",
+               "tinyopt"};
+  app.set_version_flag("--version", "tinyopt " TINYOPT_VERSION);
+  app.require_subcommand(0, 1);
+  bool quiet = false;
+  int verbosity = 0;
+  app.add_flag("-q,--quiet", quiet, "print errors only");
+  app.add_flag("-v,--verbose", verbosity, "more log output on stderr (-vv: trace)");
+
+  std::vector<std::pair<CLI::App*, CommandRun>> subcommands;
+  for (const Command& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    sub->fallthrough();  // lets -q/-v follow the subcommand name
+    subcommands.emplace_back(sub, c.add(*sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+  set_log_level(quiet, verbosity);
+
+  for (auto& [sub, run] : subcommands) {
+    if (!sub->parsed()) continue;
+    Output out;
+    return run(out);
+  }
+  std::fputs(app.help().c_str(), stderr);
+  return usage_error("no command given");
+}
+
+}  // namespace
+}  // namespace tinyopt::cli
+
+int main(int argc, char** argv) {
+  try {
+    return tinyopt::cli::run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: internal error: unknown exception\n");
+  }
+  return tinyopt::cli::kExitInternal;
+}
