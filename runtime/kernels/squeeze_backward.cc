@@ -1,0 +1,10 @@
+// runtime/kernels/squeeze_backward.cc: gradient of float SQUEEZE: the bytes are unchanged, so dx = dy.
+#include "runtime/kernels/unary_backward.h"
+
+namespace tinyopt {
+
+Expected<std::unique_ptr<BackwardKernel>> make_squeeze_backward(const Graph& g, int op_index) {
+  return make_unary_backward(g, op_index, [](float, float, float dy) { return dy; });
+}
+
+}  // namespace tinyopt
