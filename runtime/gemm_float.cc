@@ -1,0 +1,30 @@
+// runtime/gemm_float.cc: Eigen GEMM + bias + clamp. Eigen packs and blocks the operands itself; mapping
+// TFLite's [n, k] row-major weights as a column-major [k, n] matrix makes the product a plain A * B with no copy.
+#include "runtime/gemm_float.h"
+
+#include <cmath>
+
+#include <Eigen/Core>
+
+namespace tinyopt {
+
+void gemm_bias_act_float(const float* a, const float* w, const float* bias, int64_t m, int64_t k, int64_t n,
+                         FloatClamp clamp, float* out) {
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using ColMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  Eigen::Map<const RowMajor> A(a, m, k);
+  Eigen::Map<const ColMajor> B(w, k, n);  // w[n][k] row-major == [k, n] column-major
+  Eigen::Map<RowMajor> C(out, m, n);
+  if (m == 1) {
+    // One row (batch-1 FULLY_CONNECTED): out = W a, a row-major matrix times a vector (GEMV, no packing).
+    Eigen::Map<const RowMajor> W(w, n, k);
+    Eigen::Map<Eigen::VectorXf> y(out, n);
+    y.noalias() = W * Eigen::Map<const Eigen::VectorXf>(a, k);
+  } else {
+    C.noalias() = A * B;
+  }
+  if (bias != nullptr) C.rowwise() += Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>>(bias, n);
+  if (std::isfinite(clamp.lo) || std::isfinite(clamp.hi)) C = C.cwiseMax(clamp.lo).cwiseMin(clamp.hi);
+}
+
+}  // namespace tinyopt
