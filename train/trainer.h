@@ -1,0 +1,103 @@
+// train/trainer.h: mini-batch training of a float graph, and evaluation.
+//
+// A Trainer holds a batch-(B/W) copy of the model (train/batching.h) and W tapes, one per worker thread. A step:
+//   1. the batch is split into W fixed, contiguous parts (a short last batch is padded with zero samples whose
+//      loss weight is 0, so its gradient equals that of the short batch);
+//   2. each worker runs forward, the loss (train/losses.h) and backward on its part;
+//   3. parameter gradients are summed worker 0 + 1 + ... in that order, then one optimiser step (train/optimizer.h)
+//      with the schedule's learning rate updates the parameters in place.
+// Splits and summation orders are fixed and samples are shuffled by train/rng.h, so one seed gives byte-identical
+// weights (for a given thread count).
+//
+// Losses: cross-entropy on integer labels; MSE on float targets; distillation: alpha * KL(teacher || student) at
+// a temperature + (1 - alpha) * cross-entropy when labels exist. With a SOFTMAX as the last op the softmax and
+// the loss are fused (the backward starts at the logits).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "ir/graph.h"
+#include "train/dataset.h"
+#include "train/lr_schedule.h"
+#include "train/optimizer.h"
+#include "train/tape.h"
+
+namespace tinyopt {
+
+enum class LossKind { CrossEntropy, MeanSquaredError, Distillation };
+
+struct EpochReport {
+  int epoch = 0;            // 1-based
+  double loss = 0;          // mean training loss
+  double accuracy = 0;      // training accuracy seen during the epoch (labels only)
+  double seconds = 0;
+  double last_lr = 0;
+};
+
+struct TrainConfig {
+  int batch_size = 64;
+  int epochs = 1;
+  int threads = 2;
+  uint64_t seed = 0;
+  LossKind loss = LossKind::CrossEntropy;
+  OptimizerConfig optimizer;
+  LrSchedule schedule;               // a cosine schedule with total_steps 0 spans the whole run
+  // Distillation: the teacher's outputs (same input/output shapes as the student), temperature and weight.
+  const Graph* teacher = nullptr;
+  float temperature = 4.f;
+  float alpha = 1.f;
+  std::vector<std::pair<TensorId, std::vector<uint8_t>>> masks;  // per parameter: 1 trainable, 0 held at zero
+  std::vector<TensorId> frozen;                                  // constants that are not trained
+  std::function<void(const EpochReport&)> on_epoch;              // progress callback
+};
+
+class Trainer {
+ public:
+  // Prepares the batched copy of `model`, the tapes and (for distillation) the teacher. Errors name the op that
+  // has no gradient, a bad mask, a teacher of the wrong shape.
+  static Expected<std::unique_ptr<Trainer>> create(const Graph& model, TrainConfig config);
+
+  // One optimisation step on `count` samples (count <= batch_size): inputs hold count * sample elements; labels
+  // (count entries) or targets as the loss needs. Returns the batch's mean loss.
+  Expected<double> step(std::span<const float> inputs, std::span<const int32_t> labels,
+                        std::span<const float> targets, int count);
+  // Runs config.epochs epochs over `data`, reshuffling each epoch.
+  Expected<std::vector<EpochReport>> fit(const Dataset& data);
+  // Copies the trained parameter values into `model` (the graph the trainer was made from).
+  void write_parameters(Graph& model) const;
+  const Graph& trained_graph() const { return program_->graph(); }
+  int64_t steps_taken() const { return optimizer_.steps_taken(); }
+
+ private:
+  explicit Trainer(TrainConfig config) : config_(std::move(config)), optimizer_(config_.optimizer) {}
+  void run_worker(int w, std::span<const float> inputs, std::span<const int32_t> labels, std::span<const float> targets,
+                  int first, int count);
+
+  TrainConfig config_;
+  Optimizer optimizer_;
+  int per_worker_ = 0;
+  std::unique_ptr<TapeProgram> program_, teacher_;
+  std::vector<std::unique_ptr<Tape>> tapes_, teacher_tapes_;
+  std::vector<ParamSlot> slots_;
+  std::vector<std::vector<uint8_t>> masks_;  // per parameter (aligned with program_->parameters())
+  TensorId output_ = kNoTensor, logits_ = kNoTensor;
+  int end_op_ = 0;
+  float beta_ = 1.f;
+  int classes_ = 0;
+  std::vector<double> worker_loss_;
+  std::vector<int64_t> worker_correct_;
+  std::vector<float> weights_;  // per-sample loss weights, per worker slice
+};
+
+struct EvalResult {
+  double accuracy = 0;   // argmax == label
+  double loss = 0;       // mean cross-entropy of the output probabilities (labels only)
+  int64_t samples = 0;
+};
+// Runs `model` over `data` in batches on `threads` threads and compares argmax with the labels.
+Expected<EvalResult> evaluate(const Graph& model, const Dataset& data, int batch_size = 256, int threads = 2);
+
+}  // namespace tinyopt
