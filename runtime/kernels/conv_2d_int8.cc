@@ -1,0 +1,139 @@
+// runtime/kernels/conv_2d_int8.cc: CONV_2D with int8 activations (or int16, "16x8") and int8 weights,
+// per-channel or per-tensor: the reference kernel, a direct loop as TFLM's reference ConvPerChannel, plus the
+// prepare step shared with the fast kernel. Padded taps are skipped (they contribute nothing), dilation and
+// grouped convolution (filter depth < input depth) follow TFLM.
+#include "runtime/kernels/conv_2d_int8.h"
+
+#include <algorithm>
+
+#include "runtime/fixed_point.h"
+#include "runtime/kernels/int8_kernels.h"
+#include "runtime/quantized_prepare.h"
+
+namespace tinyopt {
+
+Expected<ConvInt8Params> prepare_conv_2d_int8(const Graph& g, int op_index) {
+  const Op& op = g.ops.at(static_cast<size_t>(op_index));
+  const Tensor* in = op_input(g, op_index, 0);
+  const Tensor* filter = op_input(g, op_index, 1);
+  const Tensor* bias = op_input(g, op_index, 2);
+  const Tensor* out = op_output(g, op_index, 0);
+  if (!in || !filter || !out) return bad_op(g, op_index, nullptr, "CONV_2D needs input, filter and output tensors");
+  const bool int16 = in->dtype == DType::Int16;
+  if ((in->dtype != DType::Int8 && !int16) || filter->dtype != DType::Int8 || out->dtype != in->dtype)
+    return unsupported_dtypes(g, op_index, "no integer CONV_2D kernel for");
+  if (in->shape.size() != 4 || filter->shape.size() != 4 || out->shape.size() != 4)
+    return bad_op(g, op_index, in, "CONV_2D needs 4-D input, filter and output");
+  if (!filter->is_constant) return bad_op(g, op_index, filter, "filter must be constant");
+  const auto& o = op.opts<Conv2DOptions>();
+  ConvInt8Params p;
+  p.int16 = int16;
+  p.batches = in->shape[0];
+  p.in_h = in->shape[1];
+  p.in_w = in->shape[2];
+  p.in_c = in->shape[3];
+  p.out_c = filter->shape[0];
+  p.filter_h = filter->shape[1];
+  p.filter_w = filter->shape[2];
+  p.filter_in_c = filter->shape[3];
+  if (p.filter_in_c <= 0 || p.in_c % p.filter_in_c != 0)
+    return bad_op(g, op_index, filter, "input depth is not a multiple of the filter depth");
+  p.groups = p.in_c / p.filter_in_c;
+  if (p.out_c % p.groups != 0) return bad_op(g, op_index, filter, "output channels not divisible by groups");
+  p.stride_h = o.stride_h;
+  p.stride_w = o.stride_w;
+  p.dilation_h = o.dilation_h;
+  p.dilation_w = o.dilation_w;
+  if (p.stride_h <= 0 || p.stride_w <= 0 || p.dilation_h <= 0 || p.dilation_w <= 0)
+    return bad_op(g, op_index, nullptr, "strides and dilations must be positive");
+  const PaddedDim ph = compute_padding(o.padding, p.in_h, p.filter_h, p.stride_h, p.dilation_h);
+  const PaddedDim pw = compute_padding(o.padding, p.in_w, p.filter_w, p.stride_w, p.dilation_w);
+  p.pad_h = ph.pad;
+  p.pad_w = pw.pad;
+  p.out_h = out->shape[1];
+  p.out_w = out->shape[2];
+  if (p.out_h != ph.out || p.out_w != pw.out || out->shape[3] != p.out_c || out->shape[0] != p.batches)
+    return bad_op(g, op_index, out, "output shape does not match the convolution");
+  auto qi = per_tensor_quant(g, op_index, in);
+  if (!qi) return qi.take_error();
+  auto qo = per_tensor_quant(g, op_index, out);
+  if (!qo) return qo.take_error();
+  if (int16 && (qi->zero_point != 0 || qo->zero_point != 0))
+    return bad_op(g, op_index, in, "16x8 CONV_2D needs zero points of 0 (symmetric int16 activations)");
+  p.input_offset = -qi->zero_point;
+  p.output_offset = qo->zero_point;
+  std::tie(p.act_min, p.act_max) = activation_range(o.activation, out->dtype, *qo);
+  auto m = per_channel_multipliers(g, op_index, *qi, *filter, *qo, p.out_c);
+  if (!m) return m.take_error();
+  p.multiplier = std::move(m->multiplier);
+  p.shift = std::move(m->shift);
+  auto b = bias_values(g, op_index, bias, p.out_c);
+  if (!b) return b.take_error();
+  p.bias = std::move(*b);
+  return p;
+}
+
+namespace {
+
+template <class T>
+void conv_reference(const ConvInt8Params& p, const T* input, const int8_t* filter, T* output) {
+  const int out_c_per_group = p.out_c / p.groups;
+  for (int b = 0; b < p.batches; ++b)
+    for (int oy = 0; oy < p.out_h; ++oy)
+      for (int ox = 0; ox < p.out_w; ++ox)
+        for (int oc = 0; oc < p.out_c; ++oc) {
+          const int group = oc / out_c_per_group;
+          const int in_y0 = oy * p.stride_h - p.pad_h;
+          const int in_x0 = ox * p.stride_w - p.pad_w;
+          int64_t acc = 0;  // int8: fits int32 exactly; 16x8: TFLM accumulates in int64
+          for (int fy = 0; fy < p.filter_h; ++fy) {
+            const int iy = in_y0 + p.dilation_h * fy;
+            if (iy < 0 || iy >= p.in_h) continue;
+            for (int fx = 0; fx < p.filter_w; ++fx) {
+              const int ix = in_x0 + p.dilation_w * fx;
+              if (ix < 0 || ix >= p.in_w) continue;
+              const T* in_px = input + ((static_cast<long>(b) * p.in_h + iy) * p.in_w + ix) * p.in_c +
+                               group * p.filter_in_c;
+              const int8_t* f = filter + ((static_cast<long>(oc) * p.filter_h + fy) * p.filter_w + fx) * p.filter_in_c;
+              for (int ic = 0; ic < p.filter_in_c; ++ic)
+                acc += int64_t{f[ic]} * (int64_t{in_px[ic]} + p.input_offset);
+            }
+          }
+          if (!p.bias.empty()) acc += p.bias[static_cast<size_t>(oc)];
+          int32_t v;
+          if (p.int16) {
+            v = fxp::multiply_by_quantized_multiplier(acc, p.multiplier[static_cast<size_t>(oc)],
+                                                      p.shift[static_cast<size_t>(oc)]);
+          } else {
+            v = fxp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc), p.multiplier[static_cast<size_t>(oc)],
+                                                      p.shift[static_cast<size_t>(oc)]);
+          }
+          v = fxp::clamp(v + p.output_offset, p.act_min, p.act_max);
+          output[((static_cast<long>(b) * p.out_h + oy) * p.out_w + ox) * p.out_c + oc] = static_cast<T>(v);
+        }
+}
+
+class Conv2DInt8Reference final : public Kernel {
+ public:
+  explicit Conv2DInt8Reference(ConvInt8Params p) : p_(std::move(p)) {}
+  void eval(const OpBuffers& io) const override {
+    const auto* filter = reinterpret_cast<const int8_t*>(io.inputs[1]);
+    if (p_.int16)
+      conv_reference(p_, reinterpret_cast<const int16_t*>(io.inputs[0]), filter, reinterpret_cast<int16_t*>(io.outputs[0]));
+    else
+      conv_reference(p_, reinterpret_cast<const int8_t*>(io.inputs[0]), filter, reinterpret_cast<int8_t*>(io.outputs[0]));
+  }
+
+ private:
+  ConvInt8Params p_;
+};
+
+}  // namespace
+
+KernelResult make_conv_2d_int8_reference(const Graph& g, int op_index) {
+  auto p = prepare_conv_2d_int8(g, op_index);
+  if (!p) return p.take_error();
+  return std::unique_ptr<Kernel>(std::make_unique<Conv2DInt8Reference>(std::move(*p)));
+}
+
+}  // namespace tinyopt

@@ -1,0 +1,60 @@
+// runtime/kernels/tanh_int8.cc: TANH int8 (TFLM reference): inputs beyond +-radius saturate to -128/127; others
+// are scaled into Q4.27 (frexp multiplier of input_scale * 2^27), passed through gemmlowp's fixed-point tanh and
+// rounded to the fixed output scale 1/128, zero point 0 (TFLite int8 spec).
+#include "runtime/fixed_point.h"
+#include "runtime/kernels/int8_kernels.h"
+#include "runtime/quantized_prepare.h"
+
+namespace tinyopt {
+
+namespace {
+
+constexpr int kInputIntegerBits = 4;
+
+class TanhInt8 final : public Kernel {
+ public:
+  TanhInt8(int64_t n, int32_t zp, int32_t radius, fxp::QuantizedMultiplier m) : n_(n), zp_(zp), radius_(radius), m_(m) {}
+  void eval(const OpBuffers& io) const override {
+    const auto* in = reinterpret_cast<const int8_t*>(io.inputs[0]);
+    auto* out = reinterpret_cast<int8_t*>(io.outputs[0]);
+    for (int64_t i = 0; i < n_; ++i) {
+      const int32_t x = int32_t{in[i]} - zp_;
+      if (x <= -radius_) {
+        out[i] = -128;
+      } else if (x >= radius_) {
+        out[i] = 127;
+      } else {
+        const int32_t x_q4 = fxp::multiply_by_quantized_multiplier(x, m_.multiplier, m_.shift);
+        const int32_t y_q0 = fxp::tanh(x_q4, kInputIntegerBits);
+        const int32_t y = fxp::rounding_divide_by_pot(y_q0, 31 - 7);
+        out[i] = static_cast<int8_t>(fxp::clamp(y, -128, 127));
+      }
+    }
+  }
+
+ private:
+  int64_t n_;
+  int32_t zp_, radius_;
+  fxp::QuantizedMultiplier m_;
+};
+
+}  // namespace
+
+KernelResult make_tanh_int8(const Graph& g, int op_index) {
+  const Tensor* in = op_input(g, op_index, 0);
+  const Tensor* out = op_output(g, op_index, 0);
+  if (!in || !out) return bad_op(g, op_index, nullptr, "needs an input and an output");
+  if (in->dtype != DType::Int8 || out->dtype != DType::Int8)
+    return unsupported_dtypes(g, op_index, "no integer TANH kernel for");
+  auto qi = per_tensor_quant(g, op_index, in);
+  if (!qi) return qi.take_error();
+  auto qo = per_tensor_quant(g, op_index, out);
+  if (!qo) return qo.take_error();
+  if (qo->zero_point != 0) return bad_op(g, op_index, out, "TANH int8 output zero point must be 0");
+  const fxp::QuantizedMultiplier m =
+      fxp::frexp_multiplier(static_cast<double>(qi->scale) * static_cast<double>(1 << (31 - kInputIntegerBits)));
+  const int32_t radius = fxp::input_radius(kInputIntegerBits, m.shift);
+  return std::unique_ptr<Kernel>(std::make_unique<TanhInt8>(in->num_elements(), qi->zero_point, radius, m));
+}
+
+}  // namespace tinyopt

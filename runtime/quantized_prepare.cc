@@ -1,0 +1,160 @@
+// runtime/quantized_prepare.cc: shared prepare-step helpers of the integer kernels (see quantized_prepare.h).
+#include "runtime/quantized_prepare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ir/op.h"
+
+namespace tinyopt {
+
+const Tensor* op_input(const Graph& g, int op_index, size_t index) {
+  const Op& op = g.ops.at(static_cast<size_t>(op_index));
+  const TensorId id = op.input(index);
+  if (id == kNoTensor || id < 0 || static_cast<size_t>(id) >= g.tensors.size()) return nullptr;
+  return &g.tensor(id);
+}
+
+const Tensor* op_output(const Graph& g, int op_index, size_t index) {
+  const Op& op = g.ops.at(static_cast<size_t>(op_index));
+  if (index >= op.outputs.size()) return nullptr;
+  const TensorId id = op.outputs[index];
+  if (id < 0 || static_cast<size_t>(id) >= g.tensors.size()) return nullptr;
+  return &g.tensor(id);
+}
+
+std::string op_dtypes(const Graph& g, int op_index) {
+  const Op& op = g.ops.at(static_cast<size_t>(op_index));
+  std::string s;
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    if (i) s += " x ";
+    const Tensor* t = op_input(g, op_index, i);
+    s += t ? std::string(dtype_name(t->dtype)) : std::string("none");
+  }
+  s += " ->";
+  for (size_t i = 0; i < op.outputs.size(); ++i) {
+    const Tensor* t = op_output(g, op_index, i);
+    s += " ";
+    s += t ? std::string(dtype_name(t->dtype)) : std::string("?");
+  }
+  return s;
+}
+
+Error unsupported_dtypes(const Graph& g, int op_index, const std::string& what) {
+  Location where = g.where(op_index);
+  return fail(Errc::Unsupported, std::move(where), "{}: {}", what, op_dtypes(g, op_index));
+}
+
+Error bad_op(const Graph& g, int op_index, const Tensor* t, const std::string& message) {
+  Location where = g.where(op_index);
+  if (t) where.tensor = t->name;
+  return fail(Errc::BadInput, std::move(where), "{}", message);
+}
+
+Expected<TensorQuant> per_tensor_quant(const Graph& g, int op_index, const Tensor* t) {
+  if (!t) return bad_op(g, op_index, nullptr, "missing tensor");
+  if (!t->quant || t->quant->scale.empty() || t->quant->zero_point.empty())
+    return bad_op(g, op_index, t, "integer tensor has no quantization parameters");
+  if (t->quant->scale.size() != 1)
+    return bad_op(g, op_index, t, fmt::format("expected per-tensor quantization, found {} scales", t->quant->scale.size()));
+  const float scale = t->quant->scale[0];
+  if (!(scale > 0.0f) || !std::isfinite(scale))
+    return bad_op(g, op_index, t, fmt::format("quantization scale {} is not a positive finite number", scale));
+  const int64_t zp = t->quant->zero_point[0];
+  if (zp < std::numeric_limits<int32_t>::min() || zp > std::numeric_limits<int32_t>::max())
+    return bad_op(g, op_index, t, fmt::format("zero point {} out of range", zp));
+  return TensorQuant{scale, static_cast<int32_t>(zp)};
+}
+
+std::pair<int32_t, int32_t> dtype_range(DType t) {
+  switch (t) {
+    case DType::Int8: return {-128, 127};
+    case DType::Int16: return {-32768, 32767};
+    case DType::UInt8: return {0, 255};
+    default: return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
+  }
+}
+
+std::pair<int32_t, int32_t> activation_range(Activation act, DType out_dtype, TensorQuant out) {
+  const auto [qmin, qmax] = dtype_range(out_dtype);
+  // TFLM: zero_point + static_cast<int32_t>(round(f / scale)), the division in float.
+  auto quantize = [&](float f) { return out.zero_point + static_cast<int32_t>(std::round(f / out.scale)); };
+  switch (act) {
+    case Activation::Relu: return {std::max(qmin, quantize(0.0f)), qmax};
+    case Activation::Relu6: return {std::max(qmin, quantize(0.0f)), std::min(qmax, quantize(6.0f))};
+    case Activation::ReluN1To1: return {std::max(qmin, quantize(-1.0f)), std::min(qmax, quantize(1.0f))};
+    default: return {qmin, qmax};
+  }
+}
+
+PaddedDim compute_padding(Padding padding, int in, int filter, int stride, int dilation) {
+  const int effective = (filter - 1) * dilation + 1;
+  PaddedDim d;
+  if (padding == Padding::Same) {
+    d.out = (in + stride - 1) / stride;
+  } else {
+    d.out = (in - effective + stride) / stride;
+  }
+  const int total = (d.out - 1) * stride + effective - in;
+  d.pad = std::max(0, total / 2);
+  if (padding == Padding::Valid) d.pad = 0;
+  return d;
+}
+
+std::array<int, 4> extend_to_4d(const Shape& s) {
+  std::array<int, 4> r{1, 1, 1, 1};
+  const size_t n = std::min<size_t>(s.size(), 4);
+  for (size_t i = 0; i < n; ++i) r[4 - n + i] = s[s.size() - n + i];
+  return r;
+}
+
+}  // namespace tinyopt
+
+#include "runtime/fixed_point.h"
+
+namespace tinyopt {
+
+Expected<ChannelMultipliers> per_channel_multipliers(const Graph& g, int op_index, TensorQuant in, const Tensor& filter,
+                                                     TensorQuant out, int channels) {
+  if (!filter.quant || filter.quant->scale.empty())
+    return bad_op(g, op_index, &filter, "filter has no quantization parameters");
+  const auto& scales = filter.quant->scale;
+  if (scales.size() != 1 && scales.size() != static_cast<size_t>(channels))
+    return bad_op(g, op_index, &filter,
+                  fmt::format("filter has {} scales but the op has {} output channels", scales.size(), channels));
+  ChannelMultipliers m;
+  m.multiplier.resize(static_cast<size_t>(channels));
+  m.shift.resize(static_cast<size_t>(channels));
+  for (int c = 0; c < channels; ++c) {
+    const float s = scales.size() == 1 ? scales[0] : scales[static_cast<size_t>(c)];
+    // TFLite int8 spec: bias scale = s_in * s_w[c]; the accumulator is rescaled by s_in * s_w[c] / s_out.
+    const double real = static_cast<double>(in.scale) * static_cast<double>(s) / static_cast<double>(out.scale);
+    const fxp::QuantizedMultiplier q = fxp::quantize_multiplier(real);
+    if (q.shift > 30)
+      return bad_op(g, op_index, &filter, fmt::format("rescale factor {} of channel {} is too large", real, c));
+    m.multiplier[static_cast<size_t>(c)] = q.multiplier;
+    m.shift[static_cast<size_t>(c)] = q.shift;
+  }
+  return m;
+}
+
+Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels) {
+  std::vector<int64_t> v;
+  if (!bias) return v;
+  if (!bias->is_constant) return bad_op(g, op_index, bias, "bias must be a constant tensor");
+  if (bias->num_elements() != channels)
+    return bad_op(g, op_index, bias,
+                  fmt::format("bias has {} elements but the op has {} output channels", bias->num_elements(), channels));
+  if (bias->dtype == DType::Int32) {
+    for (int32_t x : bias->values<int32_t>()) v.push_back(x);
+  } else if (bias->dtype == DType::Int64) {
+    for (int64_t x : bias->values<int64_t>()) v.push_back(x);
+  } else {
+    return bad_op(g, op_index, bias, fmt::format("bias dtype {} is not int32/int64", dtype_name(bias->dtype)));
+  }
+  if (v.size() != static_cast<size_t>(channels)) return bad_op(g, op_index, bias, "bias data size does not match its shape");
+  return v;
+}
+
+}  // namespace tinyopt

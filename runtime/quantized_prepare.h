@@ -1,0 +1,73 @@
+// runtime/quantized_prepare.h: what every integer kernel's prepare step needs from the graph: checked access to
+// an op's tensors and their per-tensor quantization, the fused-activation clamp in the output's integer domain,
+// SAME/VALID padding, 4-D shape views, and the Unsupported error that names op index, op and dtypes.
+// The arithmetic itself lives in runtime/fixed_point.h; the kernels in runtime/kernels/*_int8.cc.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/diagnostic.h"
+#include "ir/graph.h"
+
+namespace tinyopt {
+
+// Per-tensor affine parameters of an integer tensor.
+struct TensorQuant {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
+// Tensor `index` of op `op_index`'s inputs, or nullptr when absent (kNoTensor) or out of range.
+const Tensor* op_input(const Graph& g, int op_index, size_t index);
+const Tensor* op_output(const Graph& g, int op_index, size_t index);
+
+// "int8 x int8 -> int16" style description of the op's dtypes, for error messages.
+std::string op_dtypes(const Graph& g, int op_index);
+
+// Errc::Unsupported naming the op and its dtypes: "<what>: int16 x int8 -> int8".
+Error unsupported_dtypes(const Graph& g, int op_index, const std::string& what);
+// Errc::BadInput at op `op_index` (and tensor `t` when given).
+Error bad_op(const Graph& g, int op_index, const Tensor* t, const std::string& message);
+
+// The per-tensor quantization of `t` (an error when missing, or per-channel where per-tensor is required).
+Expected<TensorQuant> per_tensor_quant(const Graph& g, int op_index, const Tensor* t);
+
+// Fused activation clamp for an integer output: [qmin, qmax] of the dtype, tightened to quantize(0), quantize(6),
+// quantize(+-1) as TFLM computes them (zero_point + round(f / scale) in float).
+std::pair<int32_t, int32_t> activation_range(Activation act, DType out_dtype, TensorQuant out);
+// [min, max] of an integer dtype (int8, int16).
+std::pair<int32_t, int32_t> dtype_range(DType t);
+
+// TFLite padding of one spatial dimension: output size and the leading pad.
+struct PaddedDim {
+  int out = 0;
+  int pad = 0;  // leading padding (the extra one of an odd total goes to the end)
+};
+PaddedDim compute_padding(Padding padding, int in, int filter, int stride, int dilation);
+
+// Shape padded on the left with 1s to rank 4 ([N, H, W, C] for 4-D tensors).
+std::array<int, 4> extend_to_4d(const Shape& s);
+
+}  // namespace tinyopt
+
+namespace tinyopt {
+
+// Per-output-channel multipliers of CONV_2D / DEPTHWISE_CONV_2D / per-channel FULLY_CONNECTED (TFLM
+// PopulateConvolutionQuantizationParams): input_scale * filter_scale[c] / output_scale in double, then
+// quantize_multiplier. A per-tensor filter scale is broadcast to `channels`. Errors name the filter tensor.
+struct ChannelMultipliers {
+  std::vector<int32_t> multiplier;
+  std::vector<int> shift;
+};
+Expected<ChannelMultipliers> per_channel_multipliers(const Graph& g, int op_index, TensorQuant in, const Tensor& filter,
+                                                     TensorQuant out, int channels);
+
+// Bias values of a quantized op widened to int64 (int32 bias for int8, int32 or int64 bias for 16x8); empty when
+// the op has no bias. Errors: wrong dtype or element count.
+Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels);
+
+}  // namespace tinyopt
