@@ -1,0 +1,124 @@
+// passes/pass.h: the Pass interface, its declared options, and what a pass gets (PassContext) and returns
+// (PassResult).
+//
+// A pass is described once by a PassInfo: its kebab-case name, a one-line summary, an option table and a
+// factory. The option table feeds the pipeline parser (passes/pipeline_parser.h), `tinyopt passes`, the
+// canonical printed form and the JSON config, so an option is declared in exactly one place. Option values are
+// kept as canonical strings in a PassSpec (what the pipeline text says, defaults filled in); the factory reads
+// them through typed getters that cannot fail, because the parser has already checked every value.
+//
+// The registry of passes is an explicit list in passes/registry.cc; running them is passes/pass_manager.h.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/diagnostic.h"
+#include "ir/graph.h"
+
+namespace tinyopt {
+
+struct CalibrationSet;   // calibration/dataset.h
+struct CalibrationStats; // calibration/stats.h
+
+// The type of an option's value, which decides how the parser checks it and how it is printed.
+enum class OptionKind {
+  Bool,    // true | false
+  Int,     // decimal integer, within [min, max]
+  Float,   // decimal number, within [min, max]
+  String,  // any text without ',', '{', '}', '[', ']', '='
+  Enum,    // one of `choices`
+  List,    // [a,b,c] of strings (op or tensor names); printed as [a,b,c], [] when empty
+};
+
+// One declared option of a pass.
+struct OptionSpec {
+  std::string name;                  // kebab-case: "bias-correction"
+  OptionKind kind = OptionKind::String;
+  std::string default_value;         // canonical text of the default ("0.5", "per-channel", "[]")
+  std::string help;                  // one line for `tinyopt passes`
+  std::vector<std::string> choices;  // Enum only
+  double min = -1e300, max = 1e300;  // Int/Float only, inclusive
+};
+
+// A pass with its options resolved: every declared option present, values in canonical text.
+// Two specs are equal when the name and every value are equal, which is what parse(print(p)) == p checks.
+struct PassSpec {
+  std::string name;
+  std::map<std::string, std::string> options;  // sorted by key: the canonical print order
+
+  bool get_bool(const std::string& key) const;
+  int64_t get_int(const std::string& key) const;
+  double get_float(const std::string& key) const;
+  const std::string& get_string(const std::string& key) const;
+  std::vector<std::string> get_list(const std::string& key) const;
+  // "quantize{activations=int8,weights=per-channel}": every option, keys sorted, defaults included.
+  std::string print() const;
+  bool operator==(const PassSpec&) const = default;
+};
+
+// What a pass run did: the manager prints `summary`, skips IR dumps when !changed, and --json reports all of it.
+struct PassResult {
+  bool changed = false;
+  std::string summary;                       // one line: "folded 2 MUL/ADD pairs into conv weights"
+  std::map<std::string, int64_t> counters;   // named figures: {"folded": 2}
+  std::vector<std::string> notes;            // fallbacks the user must see ("tensor 'x': zero-width range ...")
+};
+
+// Everything a pass may need beyond the graph. Pointers are borrowed and may be null when the pipeline does not
+// provide them; a pass that needs one and finds none returns a BadInput error naming what is missing.
+struct PassContext {
+  const CalibrationSet* calibration = nullptr;  // samples for calibration (quantize), evaluation (prune, distill)
+  const CalibrationStats* stats = nullptr;      // precomputed activation statistics (quantize skips calibrating)
+  const Graph* teacher = nullptr;               // the float teacher for distillation
+  uint64_t seed = 0;
+  bool progress = false;                        // a progress bar on stderr is allowed (stderr is a terminal)
+  std::function<void(const std::string&)> log;  // debug lines; may be empty
+  void debug(const std::string& line) const { if (log) log(line); }
+};
+
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  virtual Expected<PassResult> run(Graph& g, PassContext& ctx) = 0;
+  // The spec the pass was made from (set by make_pass): its name and options, for dumps and provenance.
+  const PassSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+  void set_spec(PassSpec s) { spec_ = std::move(s); }
+
+ private:
+  PassSpec spec_;
+};
+
+using PassFactory = std::function<Expected<std::unique_ptr<Pass>>(const PassSpec&)>;
+
+// A registered pass: name, summary, option table, factory.
+struct PassInfo {
+  std::string name;
+  std::string summary;
+  std::vector<OptionSpec> options;
+  PassFactory create;
+
+  const OptionSpec* find_option(std::string_view key) const;
+  // The spec with every option at its default.
+  PassSpec default_spec() const;
+};
+
+// Helpers to write option tables briefly.
+OptionSpec bool_option(std::string name, bool def, std::string help);
+OptionSpec int_option(std::string name, int64_t def, std::string help, double min = -1e18, double max = 1e18);
+OptionSpec float_option(std::string name, double def, std::string help, double min = -1e300, double max = 1e300);
+OptionSpec enum_option(std::string name, std::string def, std::vector<std::string> choices, std::string help);
+OptionSpec string_option(std::string name, std::string def, std::string help);
+OptionSpec list_option(std::string name, std::string help);
+
+// Canonical text of a float option value (shortest text that reads back to the same double).
+std::string format_float_option(double v);
+
+}  // namespace tinyopt
