@@ -42,6 +42,9 @@ Expected<std::unique_ptr<TapeProgram>> TapeProgram::create(Graph g, const Option
         p->parameters_.push_back(static_cast<TensorId>(id));
         p->needs_grad_[id] = true;
       }
+    if (options.input_grads)
+      for (TensorId id : graph.inputs)
+        if (graph.tensor(id).dtype == DType::Float32) p->needs_grad_[static_cast<size_t>(id)] = true;
     for (const Op& op : graph.ops) {
       bool any = false;
       for (TensorId id : op.inputs) any = any || p->needs_grad(id);

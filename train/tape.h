@@ -31,6 +31,7 @@ class TapeProgram {
   struct Options {
     bool backward = true;             // false: forward only (evaluation, a distillation teacher)
     std::vector<TensorId> frozen;     // constants that are not trained
+    bool input_grads = false;         // also compute dL/d(graph inputs) (gradient checks, saliency)
   };
   // Prepares every op; ops without a float kernel or without a backward (when one is needed) are all listed in
   // one error.
