@@ -1,0 +1,49 @@
+// calibration/image_loader.cc: decoding images with Debian's stb_image (libstb-dev) and resizing them
+// bilinearly (pixel centres aligned, as align_corners=false resizers do) to a model input's size.
+#include <algorithm>
+#include <cmath>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_HDR
+#define STBI_NO_LINEAR
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+#include "calibration/dataset.h"
+
+namespace tinyopt {
+
+Expected<std::vector<float>> load_image(const std::filesystem::path& path, int height, int width, int channels,
+                                        double scale, double offset) {
+  if (channels != 1 && channels != 3)
+    return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
+  int w = 0, h = 0, n = 0;
+  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, channels);
+  if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  std::vector<float> out(static_cast<size_t>(height) * width * channels);
+  const double sy = static_cast<double>(h) / height, sx = static_cast<double>(w) / width;
+  for (int y = 0; y < height; ++y) {
+    double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, h - 1.0);
+    int y0 = static_cast<int>(fy), y1 = std::min(y0 + 1, h - 1);
+    double wy = fy - y0;
+    for (int x = 0; x < width; ++x) {
+      double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, w - 1.0);
+      int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, w - 1);
+      double wx = fx - x0;
+      for (int c = 0; c < channels; ++c) {
+        auto px = [&](int yy, int xx) { return static_cast<double>(pixels[(static_cast<size_t>(yy) * w + xx) * channels + c]); };
+        double v = (1 - wy) * ((1 - wx) * px(y0, x0) + wx * px(y0, x1)) + wy * ((1 - wx) * px(y1, x0) + wx * px(y1, x1));
+        out[(static_cast<size_t>(y) * width + x) * channels + c] = static_cast<float>(v * scale + offset);
+      }
+    }
+  }
+  stbi_image_free(pixels);
+  return out;
+}
+
+}  // namespace tinyopt

@@ -1,0 +1,110 @@
+// calibration/range_search.cc: percentile, MSE-optimal and KL range selection over a Histogram.
+#include "calibration/range_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace tinyopt {
+namespace {
+
+struct Bin {
+  double x;  // center
+  double n;  // count
+};
+
+std::vector<Bin> nonzero_bins(const Histogram& h) {
+  std::vector<Bin> out;
+  for (int i = 0; i < Histogram::kBins; ++i)
+    if (h.bins()[static_cast<size_t>(i)]) out.push_back({h.bin_center(i), static_cast<double>(h.bins()[static_cast<size_t>(i)])});
+  return out;
+}
+
+Range with_zero(double lo, double hi) {
+  return {static_cast<float>(std::min(lo, 0.0)), static_cast<float>(std::max(hi, 0.0))};
+}
+
+// Tries candidate ranges built from the observed [min, max] and returns the one with the least cost.
+Range search(const Histogram& h, const RangeRequest& req, const std::function<double(double, double)>& cost) {
+  double lo0 = std::min<double>(h.min(), 0.0), hi0 = std::max<double>(h.max(), 0.0);
+  if (req.symmetric) { hi0 = std::max(-lo0, hi0); lo0 = -hi0; }
+  if (hi0 - lo0 <= 0) return with_zero(lo0, hi0);
+  const int steps = 60;
+  auto factor = [&](int k) { return 1.0 - 0.9 * k / steps; };
+  double best = std::numeric_limits<double>::infinity();
+  Range r = with_zero(lo0, hi0);
+  for (int a = 0; a <= steps; ++a) {
+    if (lo0 == 0 && a > 0) break;
+    for (int b = 0; b <= steps; ++b) {
+      if (hi0 == 0 && b > 0) break;
+      if (req.symmetric && b != a) continue;
+      double lo = lo0 * factor(a), hi = hi0 * factor(b);
+      double c = cost(lo, hi);
+      if (c < best) { best = c; r = with_zero(lo, hi); }
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+Range percentile_range(const Histogram& h, double percentile, const RangeRequest& req) {
+  if (h.empty()) return {};
+  double p = std::clamp(percentile / 100.0, 0.5, 1.0);
+  double lo = h.quantile(1.0 - p), hi = h.quantile(p);
+  if (req.symmetric) { double m = std::max(std::fabs(lo), std::fabs(hi)); lo = -m; hi = m; }
+  return with_zero(lo, hi);
+}
+
+Range mse_range(const Histogram& h, const RangeRequest& req) {
+  if (h.empty()) return {};
+  std::vector<Bin> bins = nonzero_bins(h);
+  return search(h, req, [&](double lo, double hi) {
+    double step = (hi - lo) / (req.levels - 1);
+    double noise = step * step / 12.0, err = 0;
+    for (const Bin& b : bins) {
+      if (b.x < lo) err += b.n * (lo - b.x) * (lo - b.x);
+      else if (b.x > hi) err += b.n * (b.x - hi) * (b.x - hi);
+      else err += b.n * noise;
+    }
+    return err;
+  });
+}
+
+Range kl_range(const Histogram& h, const RangeRequest& req) {
+  if (h.empty()) return {};
+  std::vector<Bin> bins = nonzero_bins(h);
+  const int levels = std::min(req.levels, 256);  // int16 has more levels than histogram bins in range: KL ~ 0
+  return search(h, req, [&](double lo, double hi) {
+    // P: bins clipped into [lo, hi] (outliers piled on the edges), on a grid of `levels` * 8 sub-bins.
+    const int sub = 8, n = levels * sub;
+    double w = (hi - lo) / n;
+    std::vector<double> p(static_cast<size_t>(n), 0.0);
+    for (const Bin& b : bins) {
+      int i = static_cast<int>(std::floor((b.x - lo) / w));
+      p[static_cast<size_t>(std::clamp(i, 0, n - 1))] += b.n;
+    }
+    // Q: each group of `sub` sub-bins (one quantization level) spreads its mass evenly over its non-empty sub-bins.
+    double total = 0, kl = 0;
+    for (double v : p) total += v;
+    for (int g = 0; g < levels; ++g) {
+      double mass = 0;
+      int nonempty = 0;
+      for (int k = 0; k < sub; ++k) {
+        double v = p[static_cast<size_t>(g * sub + k)];
+        mass += v;
+        nonempty += v > 0;
+      }
+      if (nonempty == 0) continue;
+      double q = mass / nonempty;
+      for (int k = 0; k < sub; ++k) {
+        double v = p[static_cast<size_t>(g * sub + k)];
+        if (v > 0) kl += v / total * std::log(v / q);
+      }
+    }
+    return kl;
+  });
+}
+
+}  // namespace tinyopt

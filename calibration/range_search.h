@@ -1,0 +1,30 @@
+// calibration/range_search.h: choosing a quantization range [lo, hi] from a Histogram.
+//
+//   percentile: lo, hi = the (100-p)% and p% quantiles (p = 99.99 by default), outliers beyond are clipped.
+//   mse:        the candidate range with the smallest expected squared quantization error: in-range values
+//               cost step^2/12 (uniform rounding noise), clipped values cost their distance to the range edge.
+//   kl:         the candidate range minimising KL(P || Q) between the clipped histogram P and its quantized
+//               version Q (TensorRT's entropy calibration, extended to asymmetric ranges).
+// Candidates shrink each side of the observed [min, max] independently by factors from 1 down to 0.1 (a
+// symmetric request shrinks both together). Every range includes 0, as the int8 spec requires.
+#pragma once
+
+#include "calibration/histogram.h"
+
+namespace tinyopt {
+
+struct Range {
+  float min = 0, max = 0;
+  bool operator==(const Range&) const = default;
+};
+
+struct RangeRequest {
+  int levels = 256;        // 256 for int8, 65536 for int16
+  bool symmetric = false;  // int16 activations: zero point 0, range [-a, a]
+};
+
+Range percentile_range(const Histogram& h, double percentile, const RangeRequest& req);
+Range mse_range(const Histogram& h, const RangeRequest& req);
+Range kl_range(const Histogram& h, const RangeRequest& req);
+
+}  // namespace tinyopt
