@@ -84,6 +84,9 @@ Expected<std::optional<QuantParams>> read_quant(const tflite::Tensor& t, const S
     return fail(Errc::BadInput, where, "quantization has {} scales but {} zero points", p.scale.size(),
                 p.zero_point.size());
   if (p.per_channel()) {
+    // Older converters (TOCO) copy the weights' quantized_dimension (3 for DEPTHWISE_CONV_2D) onto the rank-1
+    // per-channel bias; a rank-1 tensor can only be quantized along dimension 0.
+    if (shape.size() == 1 && static_cast<int64_t>(p.scale.size()) == shape[0]) p.axis = 0;
     if (p.axis < 0 || static_cast<size_t>(p.axis) >= shape.size())
       return fail(Errc::BadInput, where, "quantized dimension {} is outside shape {}", p.axis, shape_to_string(shape));
     if (static_cast<int64_t>(p.scale.size()) != shape[static_cast<size_t>(p.axis)])
