@@ -18,9 +18,9 @@ ArenaPlan plan_arena(std::span<const BufferRequest> requests, size_t alignment) 
   const size_t n = requests.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
+  // Stable: equal aligned sizes keep request order, as TFLM's bubble sort (ReverseSortInPlace) does.
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (requests[a].size != requests[b].size) return requests[a].size > requests[b].size;
-    return requests[a].first_use < requests[b].first_use;
+    return align_up(requests[a].size, alignment) > align_up(requests[b].size, alignment);
   });
 
   ArenaPlan plan;
@@ -29,9 +29,10 @@ ArenaPlan plan_arena(std::span<const BufferRequest> requests, size_t alignment) 
   for (size_t index : order) {
     const BufferRequest& r = requests[index];
     const size_t size = align_up(r.size, alignment);
+    if (size == 0) continue;  // TFLM plans no zero-byte buffer; it stays at offset 0
     std::vector<size_t> overlapping;
     for (size_t p : placed)
-      if (live_together(requests[p], r)) overlapping.push_back(p);
+      if (live_together(requests[p], r) && requests[p].size > 0) overlapping.push_back(p);
     std::sort(overlapping.begin(), overlapping.end(),
               [&](size_t a, size_t b) { return plan.offsets[a] < plan.offsets[b]; });
     size_t offset = 0;

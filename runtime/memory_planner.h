@@ -2,12 +2,16 @@
 // overlap. The interpreter runs models in the arena it plans, and the resource report estimates TFLite Micro's
 // arena with the same planner, so the two cannot disagree.
 //
-// Algorithm (the greedy planner TFLite Micro uses by default):
-//   1. Order the buffers by size, largest first (ties: earlier first use first).
-//   2. Take each buffer in that order and look at the buffers already placed whose lifetimes overlap its
-//      lifetime, sorted by offset; put it at the lowest offset where it fits in a gap between them (or after the
-//      last of them).
-//   3. The arena size is the largest offset + size.
+// Algorithm (TFLite Micro's GreedyMemoryPlanner, reproduced step for step so that the arena it reports is the
+// arena TFLM will ask for):
+//   1. Round every size up to the alignment (TFLM's CreatePlan aligns sizes to 16 bytes before AddBuffer).
+//   2. Order the buffers by aligned size, largest first. Equal sizes keep their request order (TFLM sorts with a
+//      stable bubble sort, and requests come in tensor-index order, then scratch buffers in request order).
+//   3. Place the first at offset 0. Take each next buffer and walk the buffers already placed whose lifetimes
+//      overlap its lifetime (both ends inclusive), in offset order; put it at the lowest offset where it fits in
+//      a gap between them (or after the last of them).
+//   4. The arena size is the largest offset + aligned size.
+// Buffers of size 0 take no space and overlap nothing (TFLM does not plan them).
 #pragma once
 
 #include <cstddef>
@@ -16,7 +20,8 @@
 
 namespace tinyopt {
 
-// One buffer to place: `size` bytes live from op `first_use` to op `last_use`, both inclusive.
+// One buffer to place: `size` bytes live from step `first_use` to step `last_use`, both inclusive. Steps are
+// whatever the caller counts in (op indices for the interpreter; TFLM's allocation scopes for the report).
 struct BufferRequest {
   size_t size = 0;
   int first_use = 0;
