@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -29,7 +30,12 @@ struct Command {
 // One line per subcommand, alphabetical.
 const Command kCommands[] = {
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
+    {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
+    {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
+    {"report", "Flash, RAM (TFLM arena) and cycles of a model on target MCUs; exit 1 if it does not fit",
+     add_report},
     {"run", "Run a model on .npy inputs with the bundled runtime and write .npy outputs", add_run},
+    {"targets", "List the target boards the report knows (targets/*.json)", add_targets},
 };
 
 int usage_error(const std::string& message) {
@@ -52,6 +58,20 @@ int run_main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);
     sub->fallthrough();  // lets -q/-v follow the subcommand name
     subcommands.emplace_back(sub, c.add(*sub));
+  }
+
+  // The first argument that is not a flag names the command; say so plainly when it is unknown.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.empty() || arg[0] == '-') continue;
+    std::string names;
+    bool known = false;
+    for (const Command& c : kCommands) {
+      known = known || arg == c.name;
+      names += (names.empty() ? "" : ", ") + std::string(c.name);
+    }
+    if (!known) return usage_error("unknown command '" + arg + "' (commands: " + names + ")");
+    break;
   }
 
   try {
