@@ -86,7 +86,7 @@ Expected<std::vector<uint8_t>> sample_for_tensor(const NpyArray& a, int64_t inde
     return out;
   }
   const bool quantized = t.quant && !t.quant->scale.empty() && !t.quant->zero_point.empty();
-  if (t.dtype == DType::Float32 && a.dtype != DType::Bool) {
+  if (t.dtype == DType::Float32 && is_float(a.dtype)) {
     for (int64_t i = 0; i < n; ++i) {
       const float v = static_cast<float>(element_as_double(a, first + i));
       std::memcpy(out.data() + i * 4, &v, 4);

@@ -28,7 +28,8 @@ Expected<int64_t> count_samples(const NpyArray& a, const std::string& file, cons
 
 // Sample `index` of `a`, converted to `t`'s dtype, as t.byte_size() bytes:
 //   same dtype                    -> copied as is (int8 arrays feed int8 tensors unchanged)
-//   float tensor, numeric array   -> converted to float32 (float64, float16 and integers)
+//   float32 tensor, float array   -> converted to float32 (float64, float16); integer arrays are an error, as
+//                                    they usually mean unscaled data (pixels 0..255 for a [0,1] model)
 //   int8/uint8/int16 tensor with quantization, float array -> q = clamp(round(x / scale) + zero_point)
 // Any other pairing is a BadInput error naming the file, the tensor and both dtypes.
 Expected<std::vector<uint8_t>> sample_for_tensor(const NpyArray& a, int64_t index, const std::string& file,

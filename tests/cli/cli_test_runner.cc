@@ -91,7 +91,7 @@ void run_test_file(const fs::path& file) {
     };
     std::string rest;
     if (directive("RUN", rest)) {
-      if (rest.rfind("tinyopt ", 0) == 0) rest = std::string(TINYOPT_BINARY_DIR) + "/" + rest;
+      if (rest == "tinyopt" || rest.rfind("tinyopt ", 0) == 0) rest = std::string(TINYOPT_BINARY_DIR) + "/" + rest;
       steps.push_back({number, rest, 0, {}, {}, {}, {}});
       continue;
     }
