@@ -74,34 +74,33 @@ Range mse_range(const Histogram& h, const RangeRequest& req) {
 
 Range kl_range(const Histogram& h, const RangeRequest& req) {
   if (h.empty()) return {};
-  std::vector<Bin> bins = nonzero_bins(h);
-  const int levels = std::min(req.levels, 256);  // int16 has more levels than histogram bins in range: KL ~ 0
+  const int levels = std::min(req.levels, 256);  // int16: more levels than bins in range, KL would be ~0
+  const auto& raw = h.bins();
+  auto bin_of = [&](double x) {
+    return std::clamp(static_cast<int>(std::floor((x + h.range()) / h.bin_width())), 0, Histogram::kBins - 1);
+  };
+  // TensorRT-style: P is the histogram on its own bins inside [lo, hi] with the outliers folded into the edge
+  // bins; Q splits those bins into `levels` groups and spreads each group's mass over its non-empty bins.
+  // Candidates narrower than `levels` bins are not considered (each bin would be its own level: KL = 0).
   return search(h, req, [&](double lo, double hi) {
-    // P: bins clipped into [lo, hi] (outliers piled on the edges), on a grid of `levels` * 8 sub-bins.
-    const int sub = 8, n = levels * sub;
-    double w = (hi - lo) / n;
-    std::vector<double> p(static_cast<size_t>(n), 0.0);
-    for (const Bin& b : bins) {
-      int i = static_cast<int>(std::floor((b.x - lo) / w));
-      p[static_cast<size_t>(std::clamp(i, 0, n - 1))] += b.n;
-    }
-    // Q: each group of `sub` sub-bins (one quantization level) spreads its mass evenly over its non-empty sub-bins.
+    int a = bin_of(lo), b = bin_of(hi);
+    int n = b - a + 1;
+    if (n < levels) return std::numeric_limits<double>::infinity();
+    std::vector<double> p(static_cast<size_t>(n));
+    for (int i = 0; i < Histogram::kBins; ++i)
+      p[static_cast<size_t>(std::clamp(i, a, b) - a)] += static_cast<double>(raw[static_cast<size_t>(i)]);
     double total = 0, kl = 0;
     for (double v : p) total += v;
+    if (total <= 0) return 0.0;
     for (int g = 0; g < levels; ++g) {
+      int s = static_cast<int>(static_cast<int64_t>(g) * n / levels), e = static_cast<int>(static_cast<int64_t>(g + 1) * n / levels);
       double mass = 0;
       int nonempty = 0;
-      for (int k = 0; k < sub; ++k) {
-        double v = p[static_cast<size_t>(g * sub + k)];
-        mass += v;
-        nonempty += v > 0;
-      }
+      for (int k = s; k < e; ++k) { mass += p[static_cast<size_t>(k)]; nonempty += p[static_cast<size_t>(k)] > 0; }
       if (nonempty == 0) continue;
       double q = mass / nonempty;
-      for (int k = 0; k < sub; ++k) {
-        double v = p[static_cast<size_t>(g * sub + k)];
-        if (v > 0) kl += v / total * std::log(v / q);
-      }
+      for (int k = s; k < e; ++k)
+        if (p[static_cast<size_t>(k)] > 0) kl += p[static_cast<size_t>(k)] / total * std::log(p[static_cast<size_t>(k)] / q);
     }
     return kl;
   });
