@@ -83,7 +83,7 @@ TEST_CASE("int8 golden: fast kernels are bit-exact with TFLite Micro on every sh
   for (const char* stem : kInt8Models) {
     if (!std::filesystem::exists(test::shared_model(std::string(stem) + ".tflite"))) continue;
     const int64_t n = check_model(stem, KernelRegistry::builtin());
-    MESSAGE(stem << ": " << n << " output elements identical to TFLM");
+    MESSAGE(std::string(stem) << ": " << n << " output elements identical to TFLM");
     total += n;
   }
   MESSAGE("int8 golden (fast kernels): " << total << " elements compared, 0 LSB tolerance");

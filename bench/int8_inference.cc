@@ -1,0 +1,101 @@
+// bench/int8_inference.cc: single-thread inferences/s of the bundled int8 runtime on the shared int8 models, beside
+// the time TFLite Micro's reference kernels took for one inference (../shared/golden/<model>/meta.json,
+// invoke_us_median), and the ratio. Also checks that case 0 still gives TFLM's output bit for bit.
+//
+//   build-*/bench_int8_inference [--reference] [--seconds S] [shared_dir]
+// --reference runs the plain reference CONV/DEPTHWISE/FC kernels instead of the fast ones.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/npy/npy.h"
+#include "formats/tflite/reader.h"
+#include "runtime/interpreter.h"
+#include "runtime/kernels/int8_kernels.h"
+#include "runtime/quantized_gemm.h"
+
+namespace fs = std::filesystem;
+using namespace tinyopt;
+
+namespace {
+
+KernelRegistry make_registry(bool reference) {
+  KernelRegistry r;
+  register_float_kernels(r);
+  if (reference) {
+    for (DType t : {DType::Int8, DType::Int16}) {
+      r.add(OpKind::Conv2D, t, make_conv_2d_int8_reference);
+      r.add(OpKind::DepthwiseConv2D, t, make_depthwise_conv_2d_int8_reference);
+      r.add(OpKind::FullyConnected, t, make_fully_connected_int8_reference);
+    }
+  }
+  KernelRegistry all;
+  register_int8_kernels(all);
+  for (int k = 0; k < kNumOpKinds; ++k)
+    for (DType t : {DType::Int8, DType::Int16}) {
+      const OpKind kind = static_cast<OpKind>(k);
+      if (!r.find(kind, t) && all.find(kind, t)) r.add(kind, t, all.find(kind, t));
+    }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool reference = false;
+  double seconds = 2.0;
+  fs::path shared = TINYOPT_SHARED_DIR;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--reference") == 0) reference = true;
+    else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else shared = argv[i];
+  }
+  const KernelRegistry registry = make_registry(reference);
+  std::printf("int8 runtime (%s kernels, AVX2 %s), single thread, %.1f s per model\n",
+              reference ? "reference" : "fast", cpu_has_avx2() ? "on" : "off", seconds);
+  std::printf("%-22s %14s %14s %14s %8s %s\n", "model", "tinyopt inf/s", "tinyopt us", "TFLM ref us", "ratio",
+              "bit-exact case0");
+  int status = 0;
+  for (const char* stem : {"person_detect_int8", "kws_dscnn_int8", "ic_resnet8_int8", "ad_autoencoder_int8",
+                           "hello_world_int8"}) {
+    const fs::path model = shared / "models" / (std::string(stem) + ".tflite");
+    const fs::path golden = shared / "golden" / stem;
+    if (!fs::exists(model)) continue;
+    auto g = read_tflite_file(model);
+    if (!g) { std::fprintf(stderr, "%s\n", g.error().to_string().c_str()); return 2; }
+    auto interp = Interpreter::create(*g, registry);
+    if (!interp) { std::fprintf(stderr, "%s\n", interp.error().to_string().c_str()); return 2; }
+    auto x = read_npy(golden / "case0" / "input0.npy");
+    auto y = read_npy(golden / "case0" / "output0.npy");
+    if (!x || !y) { std::fprintf(stderr, "%s: golden data missing\n", stem); return 2; }
+    if (!interp->set_input(0, std::span<const uint8_t>(x->data))) return 2;
+    if (!interp->invoke()) return 2;
+    const TensorView out = interp->output(0);
+    const bool exact = out.bytes.size() == y->data.size() && std::memcmp(out.bytes.data(), y->data.data(), y->data.size()) == 0;
+    if (!exact) status = 1;
+    long n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (elapsed < seconds) {
+      for (int i = 0; i < 16; ++i) (void)interp->invoke();
+      n += 16;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    const double us = elapsed / static_cast<double>(n) * 1e6;
+    double tflm_us = 0;
+    std::ifstream meta(golden / "meta.json");
+    if (meta) {
+      const nlohmann::json j = nlohmann::json::parse(meta, nullptr, false);
+      if (j.is_object() && j.contains("invoke_us_median") && j["invoke_us_median"].is_number())
+        tflm_us = j["invoke_us_median"].get<double>();
+    }
+    std::printf("%-22s %14.1f %14.2f %14.1f %7.1fx %s\n", stem, 1e6 / us, us, tflm_us, tflm_us > 0 ? tflm_us / us : 0.0,
+                exact ? "yes" : "NO");
+  }
+  return status;
+}
