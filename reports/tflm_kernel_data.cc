@@ -66,8 +66,8 @@ TflmKernelData tflm_kernel_data(const Graph& g, int op_index, int p, KernelFamil
         if (int8 && w && in) {
           const auto& o = op.opts<Conv2DOptions>();
           const size_t kh = dim(*w, 1), kw = dim(*w, 2), ic = dim(*w, 3);
-          const bool one_by_one = kh == 1 && kw == 1 && o.stride_h == 1 && o.stride_w == 1 &&
-                                  o.padding == Padding::Valid;
+          // A 1x1 kernel at stride 1 has zero padding under SAME and VALID alike.
+          const bool one_by_one = kh == 1 && kw == 1 && o.stride_h == 1 && o.stride_w == 1;
           // arm_convolve_s8_get_buffer_size: im2col of two output pixels as int16 (DSP), a column of int8
           // rounded to 16 per 4 pixels (MVE); the 1x1 fast path needs none.
           if (!one_by_one) {
