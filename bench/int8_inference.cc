@@ -2,14 +2,16 @@
 // the time TFLite Micro's reference kernels took for one inference (../shared/golden/<model>/meta.json,
 // invoke_us_median), and the ratio. Also checks that case 0 still gives TFLM's output bit for bit.
 //
-//   build-*/bench_int8_inference [--reference] [--seconds S] [shared_dir]
+//   build-*/bench_int8_inference [--reference] [--profile] [--seconds S] [shared_dir]
 // --reference runs the plain reference CONV/DEPTHWISE/FC kernels instead of the fast ones.
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +25,13 @@ namespace fs = std::filesystem;
 using namespace tinyopt;
 
 namespace {
+
+// CPU time of this thread in seconds: the machine is shared, so wall time would count other processes' turns.
+double thread_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 KernelRegistry make_registry(bool reference) {
   KernelRegistry r;
@@ -47,16 +56,17 @@ KernelRegistry make_registry(bool reference) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool reference = false;
+  bool reference = false, profile = false;
   double seconds = 2.0;
   fs::path shared = TINYOPT_SHARED_DIR;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--reference") == 0) reference = true;
+    else if (std::strcmp(argv[i], "--profile") == 0) profile = true;
     else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = std::atof(argv[++i]);
     else shared = argv[i];
   }
   const KernelRegistry registry = make_registry(reference);
-  std::printf("int8 runtime (%s kernels, AVX2 %s), single thread, %.1f s per model\n",
+  std::printf("int8 runtime (%s kernels, AVX2 %s), single thread, %.1f s of thread CPU time per model\n",
               reference ? "reference" : "fast", cpu_has_avx2() ? "on" : "off", seconds);
   std::printf("%-22s %14s %14s %14s %8s %s\n", "model", "tinyopt inf/s", "tinyopt us", "TFLM ref us", "ratio",
               "bit-exact case0");
@@ -79,12 +89,12 @@ int main(int argc, char** argv) {
     const bool exact = out.bytes.size() == y->data.size() && std::memcmp(out.bytes.data(), y->data.data(), y->data.size()) == 0;
     if (!exact) status = 1;
     long n = 0;
-    const auto t0 = std::chrono::steady_clock::now();
+    const double t0 = thread_seconds();
     double elapsed = 0;
     while (elapsed < seconds) {
       for (int i = 0; i < 16; ++i) (void)interp->invoke();
       n += 16;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      elapsed = thread_seconds() - t0;
     }
     const double us = elapsed / static_cast<double>(n) * 1e6;
     double tflm_us = 0;
@@ -93,6 +103,24 @@ int main(int argc, char** argv) {
       const nlohmann::json j = nlohmann::json::parse(meta, nullptr, false);
       if (j.is_object() && j.contains("invoke_us_median") && j["invoke_us_median"].is_number())
         tflm_us = j["invoke_us_median"].get<double>();
+    }
+    if (profile) {  // time per op kind: the observer fires after each op
+      std::vector<double> per_kind(kNumOpKinds, 0.0);
+      double last = thread_seconds();
+      interp->set_observer([&](int, const Op& op, std::span<const TensorView>) {
+        const double now = thread_seconds();
+        per_kind[static_cast<size_t>(op.kind)] += now - last;
+        last = now;
+      });
+      for (int i = 0; i < 50; ++i) {
+        last = thread_seconds();
+        (void)interp->invoke();
+      }
+      interp->set_observer(nullptr);
+      for (int k = 0; k < kNumOpKinds; ++k)
+        if (per_kind[static_cast<size_t>(k)] > 0)
+          std::printf("    %-20s %10.1f us\n", std::string(op_kind_name(static_cast<OpKind>(k))).c_str(),
+                      per_kind[static_cast<size_t>(k)] / 50 * 1e6);
     }
     std::printf("%-22s %14.1f %14.2f %14.1f %7.1fx %s\n", stem, 1e6 / us, us, tflm_us, tflm_us > 0 ? tflm_us / us : 0.0,
                 exact ? "yes" : "NO");

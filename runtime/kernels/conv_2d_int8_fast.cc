@@ -10,6 +10,7 @@
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_gemm.h"
 #include "runtime/quantized_prepare.h"
+#include "runtime/quantized_requantize.h"
 
 namespace tinyopt {
 
@@ -28,6 +29,7 @@ class Conv2DInt8Fast final : public Kernel {
     bias32_.assign(static_cast<size_t>(p_.out_c), 0);
     for (int oc = 0; oc < p_.out_c && !p_.bias.empty(); ++oc)
       bias32_[static_cast<size_t>(oc)] = static_cast<int32_t>(p_.bias[static_cast<size_t>(oc)]);
+    shift32_.assign(p_.shift.begin(), p_.shift.end());
   }
 
   size_t scratch_bytes() const override {
@@ -75,20 +77,15 @@ class Conv2DInt8Fast final : public Kernel {
   }
 
   void requantize(const int32_t* acc, int rows, int8_t* out) const {
-    for (int r = 0; r < rows; ++r)
-      for (int oc = 0; oc < p_.out_c; ++oc) {
-        const int32_t a = acc[static_cast<long>(r) * p_.out_c + oc] + bias32_[static_cast<size_t>(oc)];
-        int32_t v = fxp::multiply_by_quantized_multiplier(a, p_.multiplier[static_cast<size_t>(oc)],
-                                                          p_.shift[static_cast<size_t>(oc)]);
-        v = fxp::clamp(v + p_.output_offset, p_.act_min, p_.act_max);
-        out[static_cast<long>(r) * p_.out_c + oc] = static_cast<int8_t>(v);
-      }
+    const RequantizeChannels q{bias32_.data(), p_.multiplier.data(), shift32_.data(), p_.out_c, p_.output_offset,
+                               p_.act_min, p_.act_max};
+    requantize_rows(q, acc, rows, out);
   }
 
   ConvInt8Params p_;
   int depth_ = 0, kp_ = 0;
   std::vector<int8_t> weights_;   // [out_c][kp_], zero-padded rows
-  std::vector<int32_t> bias32_;
+  std::vector<int32_t> bias32_, shift32_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_gemm.h"
 #include "runtime/quantized_prepare.h"
+#include "runtime/quantized_requantize.h"
 
 namespace tinyopt {
 
@@ -24,6 +25,10 @@ class FullyConnectedInt8Fast final : public Kernel {
       std::memcpy(&weights_[static_cast<size_t>(u) * kp_], w + static_cast<long>(u) * p_.depth, p_.depth);
     bias32_.assign(static_cast<size_t>(p_.units), 0);
     for (size_t u = 0; u < p_.bias.size(); ++u) bias32_[u] = static_cast<int32_t>(p_.bias[u]);
+    for (int u = 0; u < p_.units; ++u) {  // per-tensor multipliers broadcast to every unit
+      multiplier32_.push_back(p_.multiplier_at(u));
+      shift32_.push_back(p_.shift_at(u));
+    }
   }
 
   size_t scratch_bytes() const override {
@@ -43,20 +48,16 @@ class FullyConnectedInt8Fast final : public Kernel {
       std::fill(row + p_.depth, row + kp_, int16_t{0});
     }
     gemm_s16_s8(rows, p_.batches, weights_.data(), p_.units, kp_, acc);
-    for (int b = 0; b < p_.batches; ++b)
-      for (int u = 0; u < p_.units; ++u) {
-        const long i = static_cast<long>(b) * p_.units + u;
-        int32_t v = fxp::multiply_by_quantized_multiplier(acc[i] + bias32_[static_cast<size_t>(u)], p_.multiplier_at(u),
-                                                          p_.shift_at(u));
-        output[i] = static_cast<int8_t>(fxp::clamp(v + p_.output_offset, p_.act_min, p_.act_max));
-      }
+    const RequantizeChannels q{bias32_.data(), multiplier32_.data(), shift32_.data(), p_.units, p_.output_offset,
+                               p_.act_min, p_.act_max};
+    requantize_rows(q, acc, p_.batches, output);
   }
 
  private:
   FullyConnectedInt8Params p_;
   int kp_ = 0;
   std::vector<int8_t> weights_;  // [units][kp_]
-  std::vector<int32_t> bias32_;
+  std::vector<int32_t> bias32_, multiplier32_, shift32_;
 };
 
 }  // namespace

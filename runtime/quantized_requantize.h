@@ -1,0 +1,21 @@
+// runtime/quantized_requantize.h: the per-channel output stage of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED
+// int8, vectorised: for each row r and channel c,
+//   out[r][c] = clamp(multiply_by_quantized_multiplier(acc[r][c] + bias[c], multiplier[c], shift[c]) + offset)
+// with TFLM's double rounding (runtime/fixed_point.h), bit for bit. AVX2 path chosen at run time.
+#pragma once
+
+#include <cstdint>
+
+namespace tinyopt {
+
+struct RequantizeChannels {
+  const int32_t* bias;        // [channels]
+  const int32_t* multiplier;  // [channels], each 0 or in [2^30, 2^31)
+  const int32_t* shift;       // [channels], each in [-31, 30]
+  int channels;
+  int32_t output_offset, act_min, act_max;
+};
+
+void requantize_rows(const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out);
+
+}  // namespace tinyopt
