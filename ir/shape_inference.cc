@@ -573,12 +573,34 @@ Expected<void> check_op_shapes(const Graph& g, int op_index) {
   return {};
 }
 
+// A RESHAPE whose target hard-codes the old batch was resolved leniently to `shape`: write `shape` into its
+// new_shape option and its constant shape input (a copy of the constant when other ops read it too), so that the
+// graph validates and a written model is consistent.
+void sync_reshape_target(Graph& g, int op_index, const Shape& shape) {
+  Op& op = g.ops[static_cast<size_t>(op_index)];
+  if (auto* o = std::get_if<ReshapeOptions>(&op.options); o && !o->new_shape.empty()) o->new_shape = shape;
+  const TensorId id = op.input(1);
+  if (id == kNoTensor || !g.tensor(id).is_constant) return;
+  Tensor t = g.tensor(id);
+  if (t.dtype == DType::Int64) t.set_values<int64_t>(std::vector<int64_t>(shape.begin(), shape.end()));
+  else t.set_values<int32_t>(shape);
+  t.shape = {static_cast<int32_t>(shape.size())};
+  if (g.consumers(id).size() == 1) {
+    g.tensor(id) = std::move(t);
+  } else {
+    t.name += "/batch_" + std::to_string(shape.empty() ? 0 : shape[0]);
+    op.inputs[1] = g.add_tensor(std::move(t));
+  }
+}
+
 Expected<void> infer_shapes(Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
     OpContext c{g, static_cast<int>(i), g.ops[i]};
     c.lenient_batch = true;
     auto shapes = infer_with(c);
     if (!shapes) return shapes.take_error();
+    if (g.ops[i].kind == OpKind::Reshape && !infer_output_shapes(g, static_cast<int>(i)))
+      sync_reshape_target(g, static_cast<int>(i), (*shapes)[0]);
     Tensor& out = g.tensor(g.ops[i].outputs[0]);
     if (out.is_constant || g.is_graph_input(g.ops[i].outputs[0]))
       return fail(Errc::BadInput, c.at(g.ops[i].outputs[0]), "op output is a constant or a graph input");

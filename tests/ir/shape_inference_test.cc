@@ -268,6 +268,9 @@ TEST_CASE("infer_shapes: batch 1 becomes N, RESHAPE with a hard-coded batch foll
   REQUIRE(infer_shapes(m.g));
   CHECK(m.g.tensor(y).shape == Shape{8, 4, 4, 3});
   CHECK(m.g.tensor(z).shape == Shape{8, 48});
+  // The RESHAPE target was rewritten to the new batch, so the graph validates again.
+  CHECK(m.g.ops[1].opts<ReshapeOptions>().new_shape == std::vector<int32_t>{8, 48});
+  CHECK(m.g.validate());
 }
 
 }  // namespace
