@@ -7,6 +7,7 @@
 //   CHECK-NOT: <text>      <text> occurs nowhere in the output
 //   ABSENT: <path>         the path does not exist after the command (a failed run leaves no output)
 //   EXISTS: <path>         the path exists after the command
+//   REQUIRES: <path>       skip the whole file (with a message) when the path does not exist
 // Substitutions in every directive: %tinyopt -> the built tinyopt, a leading "tinyopt " of a RUN line likewise,
 // %shared -> ../shared, %src -> the source tree, %T -> a fresh folder for this test file, %t -> "%T/t" (so
 // %t.npy is a scratch file). A file that mentions %shared is skipped when ../shared is absent.
@@ -93,6 +94,13 @@ void run_test_file(const fs::path& file) {
     if (directive("RUN", rest)) {
       if (rest == "tinyopt" || rest.rfind("tinyopt ", 0) == 0) rest = std::string(TINYOPT_BINARY_DIR) + "/" + rest;
       steps.push_back({number, rest, 0, {}, {}, {}, {}});
+      continue;
+    }
+    if (directive("REQUIRES", rest)) {
+      if (!fs::exists(rest)) {
+        MESSAGE("skipped " << file.filename().string() << ": " << rest << " not found");
+        return;
+      }
       continue;
     }
     const bool known = line.rfind("EXIT:", 0) == 0 || line.rfind("CHECK:", 0) == 0 ||
