@@ -2,9 +2,9 @@
 //
 // prepare: geometry (TFLite SAME/VALID padding, strides, dilation), the fused-activation clamp, hybrid weights
 // dequantized once; picks the 1x1/stride-1/no-padding case, which is a GEMM on the input as it lies in memory.
-// eval: for a block of images, copy every receptive field into a row of the scratch matrix (zeros where the window
-// hangs over the padding), then out[rows, O] = cols[rows, K] * W^T + bias, clamped. Blocks of several images keep
-// GEMMs large for small feature maps while the scratch stays bounded for large batches.
+// eval: for a block of output pixels (crossing image boundaries for small maps or large batches), copy every
+// receptive field into a row of the scratch matrix (zeros where the window hangs over the padding), then
+// out[rows, O] = cols[rows, K] * W^T + bias, clamped. The block size bounds the scratch whatever the batch.
 #include <algorithm>
 #include <cstring>
 
@@ -17,19 +17,21 @@
 namespace tinyopt {
 namespace {
 
+constexpr int64_t kBlockRows = 256;
+
 class Conv2DFloat final : public Kernel {
  public:
   int batches = 0, in_h = 0, in_w = 0, in_c = 0;
   int out_h = 0, out_w = 0, out_c = 0;
   int k_h = 0, k_w = 0, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1, pad_top = 0, pad_left = 0;
   bool direct_gemm = false;  // 1x1 filter, stride 1, no padding: the input already is the im2col matrix
-  int block_images = 1;      // images per im2col block
+  int64_t block_rows = 1;    // im2col rows (output pixels, across images) per GEMM
   FloatClamp clamp{};
   FloatWeights weights;
 
   int64_t depth() const { return int64_t{k_h} * k_w * in_c; }
   size_t scratch_bytes() const override {
-    return direct_gemm ? 0 : static_cast<size_t>(block_images) * out_h * out_w * depth() * sizeof(float);
+    return direct_gemm ? 0 : static_cast<size_t>(block_rows * depth()) * sizeof(float);
   }
 
   void eval(const OpBuffers& io) const override {
@@ -43,29 +45,33 @@ class Conv2DFloat final : public Kernel {
       return;
     }
     auto* cols = reinterpret_cast<float*>(io.scratch.data());
-    for (int b0 = 0; b0 < batches; b0 += block_images) {
-      const int nb = std::min(block_images, batches - b0);
-      for (int b = 0; b < nb; ++b) im2col(x + int64_t{b0 + b} * in_h * in_w * in_c, cols + b * rows_per_image * depth());
-      gemm_bias_act_float(cols, w, bias, nb * rows_per_image, depth(), out_c, clamp, y + b0 * rows_per_image * out_c);
+    const int64_t total_rows = batches * rows_per_image;
+    for (int64_t r0 = 0; r0 < total_rows; r0 += block_rows) {
+      const int64_t r1 = std::min(total_rows, r0 + block_rows);
+      im2col(x, r0, r1, cols);
+      gemm_bias_act_float(cols, w, bias, r1 - r0, depth(), out_c, clamp, y + r0 * out_c);
     }
   }
 
  private:
-  void im2col(const float* image, float* cols) const {
+  // Rows [r0, r1) of the im2col matrix; row r is output pixel (b, oy, ox) in NHWC order.
+  void im2col(const float* x, int64_t r0, int64_t r1, float* cols) const {
     const size_t row_bytes = static_cast<size_t>(in_c) * sizeof(float);
-    for (int oy = 0; oy < out_h; ++oy)
-      for (int ox = 0; ox < out_w; ++ox) {
-        float* dst = cols;
-        cols += depth();
-        for (int ky = 0; ky < k_h; ++ky) {
-          const int iy = oy * stride_h - pad_top + ky * dil_h;
-          for (int kx = 0; kx < k_w; ++kx, dst += in_c) {
-            const int ix = ox * stride_w - pad_left + kx * dil_w;
-            if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) std::memset(dst, 0, row_bytes);
-            else std::memcpy(dst, image + (int64_t{iy} * in_w + ix) * in_c, row_bytes);
-          }
+    const int64_t per_image = int64_t{out_h} * out_w;
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / per_image;
+      const int oy = static_cast<int>((r % per_image) / out_w), ox = static_cast<int>(r % out_w);
+      const float* image = x + b * in_h * in_w * in_c;
+      float* dst = cols + (r - r0) * depth();
+      for (int ky = 0; ky < k_h; ++ky) {
+        const int iy = oy * stride_h - pad_top + ky * dil_h;
+        for (int kx = 0; kx < k_w; ++kx, dst += in_c) {
+          const int ix = ox * stride_w - pad_left + kx * dil_w;
+          if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) std::memset(dst, 0, row_bytes);
+          else std::memcpy(dst, image + (int64_t{iy} * in_w + ix) * in_c, row_bytes);
         }
       }
+    }
   }
 };
 
@@ -92,9 +98,10 @@ KernelResult make_conv_2d_float(const Graph& g, int op_index) {
   k->pad_left = window_padding_before(o.padding, x[2], w[2], o.stride_w, o.dilation_w);
   k->direct_gemm = k->k_h == 1 && k->k_w == 1 && k->stride_h == 1 && k->stride_w == 1 && k->pad_top == 0 &&
                    k->pad_left == 0 && k->out_h == k->in_h && k->out_w == k->in_w;
-  // About 1024 GEMM rows per block: enough for Eigen to reach full speed on tiny maps.
-  const int64_t rows = std::max<int64_t>(1, int64_t{k->out_h} * k->out_w);
-  k->block_images = static_cast<int>(std::clamp<int64_t>(1024 / rows, 1, std::max(1, k->batches)));
+  // 256 output pixels per GEMM: large enough for Eigen's blocking to reach full speed, small enough that the
+  // scratch stays near the size of the activations (TFLM's reference conv needs none; we trade a little RAM on
+  // the host for GEMM speed) and in cache, whatever the batch.
+  k->block_rows = std::clamp<int64_t>(int64_t{k->batches} * k->out_h * k->out_w, 1, kBlockRows);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 
