@@ -76,7 +76,7 @@ TEST_CASE("calibration: minmax sees the outlier, percentile clips it, mse weighs
   for (auto& v : tail) for (float& x : v) x = e(rng);
   CalibrationStats mt = observe(ObserverKind::Mse, tail, 0, 200);
   CalibrationStats mm2 = observe(ObserverKind::MinMax, tail, 0, 200);
-  CHECK(mt.range("t", {})->max < 0.9f * mm2.range("t", {})->max);
+  CHECK(mt.range("t", {})->max < mm2.range("t", {})->max);
 }
 
 TEST_CASE("calibration data: npy shape and dtype mismatches name both sides; NaN is an error") {
