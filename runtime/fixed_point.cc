@@ -180,3 +180,119 @@ int16_t downscale_multiplier_to_int16(int32_t multiplier) {
 }
 
 }  // namespace tinyopt::fxp
+
+// ---- int16 activations ----------------------------------------------------------------------------------------
+
+namespace tinyopt::fxp {
+
+void generate_int16_lut(float (*func)(float), float input_min, float input_max, float output_min, float output_max,
+                        int16_t* table) {
+  constexpr int kSteps = kInt16LutSize - 1;
+  const float step = (input_max - input_min) / kSteps;
+  const float half_step = step / 2;
+  const float scale = 65536.0f / (output_max - output_min);
+  const auto clamp16 = [](float v) { return static_cast<int16_t>(std::min(std::max(v, -32768.0f), 32767.0f)); };
+  for (int i = 0; i < kSteps; ++i) {
+    const float x = input_min + static_cast<float>(i) * step;
+    const float val = func(x);
+    const float val_mid = func(x + half_step);
+    const float val_next = func(input_min + static_cast<float>(i + 1) * step);
+    const float sample = std::round(val * scale);
+    const float interpolated_mid = std::round((val_next * scale + std::round(val * scale)) / 2);
+    const float exact_mid = std::round(val_mid * scale);
+    const float bias = std::round((interpolated_mid - exact_mid) / 2);
+    table[i] = clamp16(sample - bias);
+  }
+  table[kSteps] = clamp16(std::round(func(input_max) * scale));
+}
+
+bool checked_log2(float x, int* log2_result) {
+  const float x_log2 = std::log(x) * (1.0f / std::log(2.0f));
+  const float rounded = std::round(x_log2);
+  *log2_result = static_cast<int>(rounded);
+  return std::abs(x_log2 - rounded) < 1e-3f;
+}
+
+const uint16_t kSigmoidTableUint16[256] = {
+    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
+    43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
+    51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
+    57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
+    61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
+    63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
+    64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
+    64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
+    65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
+    65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
+    65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
+    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
+    65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
+    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
+    65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
+    65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535};
+
+Int16ActivationScaling int16_activation_scaling(float input_scale, bool allow_shift_one) {
+  constexpr int kInputIntegerBits = 3;
+  int log2_scale = 0;
+  bool power_of_two = checked_log2(input_scale, &log2_scale);
+  Int16ActivationScaling s;
+  s.shift = (15 - kInputIntegerBits) + log2_scale;
+  power_of_two = power_of_two && (s.shift == 0 || (allow_shift_one && s.shift == 1));
+  if (power_of_two) return {0, s.shift};
+  // Rescale to 1 / (3 * 4096): +-2^17 then stands for +-10.7, the table's range.
+  double multiplier = static_cast<double>(input_scale) * 4096.0 * 3.0;
+  s.shift = 0;
+  while (multiplier <= 32767.0 / 2.0 && s.shift <= 30) {
+    ++s.shift;
+    multiplier *= 2.0;
+  }
+  s.multiplier = static_cast<int32_t>(multiplier);
+  return s;
+}
+
+namespace {
+// x * multiplier / 2^shift rounded half up, with the power-of-two case folded in (multiplier 3 << shift).
+inline int32_t scale_int16_input(int16_t x, Int16ActivationScaling s) {
+  int32_t multiplier = s.multiplier;
+  int shift = s.shift;
+  if (multiplier == 0) {
+    multiplier = 3 << shift;
+    shift = 0;
+  }
+  const int32_t round = shift > 0 ? int32_t{1} << (shift - 1) : 0;
+  return (int32_t{x} * multiplier + round) >> shift;
+}
+}  // namespace
+
+int16_t logistic_int16(int16_t x, Int16ActivationScaling s) {
+  const int32_t v = scale_int16_input(x, s);
+  const uint32_t abs_v = static_cast<uint32_t>(v >= 0 ? v : -v);
+  // 9 fractional bits: 7 from the 1 / (3 * 4096) input scale against the table's 1/24 step, 2 from the 3/4.
+  const uint32_t index = abs_v >> 9;
+  uint32_t result = 0x7FFFu << 10;  // saturated
+  if (index < 255) {
+    const uint32_t a = kSigmoidTableUint16[index];
+    const uint32_t b = kSigmoidTableUint16[index + 1];
+    result = (a << 9) + (abs_v & 0x1FFu) * (b - a);
+  }
+  // sigmoid(-x) = 1 - sigmoid(x); round to Q0.15 (Q0.16 table with 9 more bits, shifted right by 10).
+  result = v >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
+  return static_cast<int16_t>(result >> 10);
+}
+
+int16_t tanh_int16(int16_t x, Int16ActivationScaling s) {
+  const int32_t v = scale_int16_input(x, s);
+  const uint32_t abs_v = static_cast<uint32_t>(v >= 0 ? v : -v);
+  // tanh(x) = 2 sigmoid(2x) - 1: the table is read at twice the logistic's rate (8 fractional bits).
+  const uint32_t index = abs_v >> 8;
+  int32_t result = 0xFFFF << 8;  // saturated
+  if (index < 255) {
+    const uint32_t a = kSigmoidTableUint16[index];
+    const uint32_t b = kSigmoidTableUint16[index + 1];
+    result = static_cast<int32_t>((a << 8) + (abs_v & 0xFFu) * (b - a));
+  }
+  result = v >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
+  return static_cast<int16_t>(result >> 8);  // arithmetic shift: floor
+}
+
+}  // namespace tinyopt::fxp

@@ -148,3 +148,50 @@ inline int16_t saturating_doubling_high_mul(int16_t a, int16_t b) {
 }
 
 }  // namespace tinyopt::fxp
+
+// ---- int16 ("16x8") activations: TFLM's lookup tables ------------------------------------------------------
+namespace tinyopt::fxp {
+
+// Number of entries of an int16-input table: 512 samples plus one more, read only as the last slope.
+inline constexpr int kInt16LutSize = 513;
+
+// TFLM's gen_lut<float, int16_t, int16_t>, all in float: 512 samples of func on [input_min, input_max), each
+// round(f * 65536 / (output_max - output_min)) minus half the rounded error of linear interpolation at the
+// step's midpoint, clamped to int16; entry 512 is func(input_max) rounded. Used for the int16 SOFTMAX tables.
+void generate_int16_lut(float (*func)(float), float input_min, float input_max, float output_min, float output_max,
+                        int16_t* table);
+
+// Linear interpolation in a 513-entry table: index 256 + (v >> 7), 7 fractional bits, slope rounded half up
+// (the (slope * frac + 64) >> 7 of TFLM's lut_lookup for int16 input).
+inline int16_t int16_lut_lookup(int16_t value, const int16_t* lut) {
+  const int index = 256 + (value >> 7);
+  const int offset = value & 0x7f;
+  const int base = lut[index];
+  const int16_t slope = static_cast<int16_t>(lut[index + 1] - lut[index]);
+  return static_cast<int16_t>(base + ((slope * offset + 64) >> 7));
+}
+
+// TFLM's CheckedLog2 (in float): *log2_result = round(log(x) / log(2)); true when x is within 1e-3 (in log2) of
+// that power of two.
+bool checked_log2(float x, int* log2_result);
+
+// sigmoid(i / 24) in unsigned Q0.16 for i = 0..255 (65535 at the top), the shared table of TFLM's int16
+// LOGISTIC and TANH (tanh(x) = 2 * sigmoid(2x) - 1). Its values are the reference's data, not a formula: plain
+// rounding of 65536 * sigmoid(i / 24) differs from it in 44 entries.
+extern const uint16_t kSigmoidTableUint16[256];
+
+// int16 LOGISTIC/TANH prepare (input scale s, zero point 0): with s = 2^-k close enough to a power of two that
+// 12 - k is 0 (TANH: 0 or 1), multiplier 0 and shift 12 - k ("power of two" case, the eval uses 3 << shift);
+// otherwise multiplier = trunc(s * 3 * 4096 * 2^shift) with the smallest shift that brings it above 32767 / 2.
+struct Int16ActivationScaling {
+  int32_t multiplier = 0;
+  int shift = 0;
+};
+Int16ActivationScaling int16_activation_scaling(float input_scale, bool allow_shift_one);
+
+// The int16 LOGISTIC of TFLM (reference_integer_ops::Logistic): output in Q0.15, scale 1/32768.
+int16_t logistic_int16(int16_t x, Int16ActivationScaling s);
+// The int16 TANH of TFLM (reference_integer_ops::Tanh): output in Q0.15, scale 1/32768.
+int16_t tanh_int16(int16_t x, Int16ActivationScaling s);
+
+}  // namespace tinyopt::fxp

@@ -31,12 +31,15 @@ void register_int8_kernels(KernelRegistry& r) {
     r.add(OpKind::Sub, t, make_add_int8);
     r.add(OpKind::Transpose, t, make_transpose_any);
   }
-  // int8 only (TFLM's int16 variants of these use lookup tables not implemented here).
+  // SOFTMAX, LOGISTIC and TANH take int16 too (TFLM's table-based int16 paths, in the same files).
+  for (DType t : {DType::Int8, DType::Int16}) {
+    r.add(OpKind::Logistic, t, make_logistic_int8);
+    r.add(OpKind::Softmax, t, make_softmax_int8);
+    r.add(OpKind::Tanh, t, make_tanh_int8);
+  }
+  // int8 only (TFLM's int16 HARD_SWISH uses lookup tables not implemented here).
   r.add(OpKind::HardSwish, DType::Int8, make_hard_swish_int8);
-  r.add(OpKind::Logistic, DType::Int8, make_logistic_int8);
   r.add(OpKind::Relu6, DType::Int8, make_relu_int8);
-  r.add(OpKind::Softmax, DType::Int8, make_softmax_int8);
-  r.add(OpKind::Tanh, DType::Int8, make_tanh_int8);
 }
 
 }  // namespace tinyopt

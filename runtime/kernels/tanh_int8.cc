@@ -1,6 +1,10 @@
 // runtime/kernels/tanh_int8.cc: TANH int8 (TFLM reference): inputs beyond +-radius saturate to -128/127; others
 // are scaled into Q4.27 (frexp multiplier of input_scale * 2^27), passed through gemmlowp's fixed-point tanh and
 // rounded to the fixed output scale 1/128, zero point 0 (TFLite int8 spec).
+//
+// int16 (TFLM "16x8"): zero points 0, output scale 2^-15; the input is scaled to 1/(3 * 4096) by a multiplier and
+// shift from prepare (fxp::int16_activation_scaling) and read through the shared sigmoid table with linear
+// interpolation, as reference_integer_ops::Tanh(int16) does.
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_prepare.h"
@@ -38,18 +42,42 @@ class TanhInt8 final : public Kernel {
   fxp::QuantizedMultiplier m_;
 };
 
+class TanhInt16 final : public Kernel {
+ public:
+  TanhInt16(int64_t n, fxp::Int16ActivationScaling s) : n_(n), s_(s) {}
+  void eval(const OpBuffers& io) const override {
+    const auto* in = reinterpret_cast<const int16_t*>(io.inputs[0]);
+    auto* out = reinterpret_cast<int16_t*>(io.outputs[0]);
+    for (int64_t i = 0; i < n_; ++i) out[i] = fxp::tanh_int16(in[i], s_);
+  }
+
+ private:
+  int64_t n_;
+  fxp::Int16ActivationScaling s_;
+};
+
 }  // namespace
 
 KernelResult make_tanh_int8(const Graph& g, int op_index) {
   const Tensor* in = op_input(g, op_index, 0);
   const Tensor* out = op_output(g, op_index, 0);
   if (!in || !out) return bad_op(g, op_index, nullptr, "needs an input and an output");
-  if (in->dtype != DType::Int8 || out->dtype != DType::Int8)
+  const bool int16 = in->dtype == DType::Int16 && out->dtype == DType::Int16;
+  if (!int16 && (in->dtype != DType::Int8 || out->dtype != DType::Int8))
     return unsupported_dtypes(g, op_index, "no integer TANH kernel for");
   auto qi = per_tensor_quant(g, op_index, in);
   if (!qi) return qi.take_error();
   auto qo = per_tensor_quant(g, op_index, out);
   if (!qo) return qo.take_error();
+  if (int16) {
+    if (qi->zero_point != 0 || qo->zero_point != 0)
+      return bad_op(g, op_index, in, "TANH int16 needs zero points of 0");
+    int out_log2 = 0;
+    if (!fxp::checked_log2(qo->scale, &out_log2) || out_log2 != -15)
+      return bad_op(g, op_index, out, "TANH int16 output scale must be 2^-15");
+    return std::unique_ptr<Kernel>(
+        std::make_unique<TanhInt16>(in->num_elements(), fxp::int16_activation_scaling(qi->scale, true)));
+  }
   if (qo->zero_point != 0) return bad_op(g, op_index, out, "TANH int8 output zero point must be 0");
   const fxp::QuantizedMultiplier m =
       fxp::frexp_multiplier(static_cast<double>(qi->scale) * static_cast<double>(1 << (31 - kInputIntegerBits)));
