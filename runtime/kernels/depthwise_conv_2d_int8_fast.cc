@@ -1,7 +1,16 @@
-// runtime/kernels/depthwise_conv_2d_int8_fast.cc: DEPTHWISE_CONV_2D int8 with depth multiplier 1, fast variant:
-// for each output pixel, int32 accumulators for all channels are updated tap by tap with contiguous,
-// vectorisable loops (AVX2 clone of the row function chosen at run time), then requantized per channel. Same accumulator as the
-// reference (skipped padded taps, exact integer sums), so bit-identical outputs. Other cases use the reference.
+// runtime/kernels/depthwise_conv_2d_int8_fast.cc: DEPTHWISE_CONV_2D int8, fast variant (any stride, dilation and
+// depth multiplier). Once per image the input is widened to int16 with the input offset added (x + offset fits
+// int16), each input channel repeated depth_multiplier times so that output channel oc reads "input" channel oc,
+// and each row split into stride_w phases: xs[iy][phase][k][oc] = x[iy][k * stride_w + phase][oc / dm] + offset.
+// An output row [ox][oc] then reads, for a tap (fy, fx) with dx = fx * dilation_w - pad_w = q * stride_w + phase,
+// xs[iy][phase][ox + q][oc]: contiguous in ox * C + oc. With the weights replicated along the row in prepare
+// (w_row[tap][ox * C + oc] = w[tap][oc]), one tap over a whole output row is one contiguous int16 x int16 -> int32
+// multiply-add over out_w * C elements, whatever C is, which the compiler vectorises fully. The taps in the
+// padding are left out by clipping the ox range per tap, as TFLM skips them; the int32 row is requantized per
+// channel in one call (runtime/quantized_requantize.h). Same exact integer sums as the reference
+// (|w * (x + offset)| <= 128 * 255 per tap), so the outputs are bit-identical. The loops are compiled for AVX2 and
+// baseline x86-64 and picked at run time. int16 activations use the reference.
+#include <algorithm>
 
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/depthwise_conv_2d_int8.h"
@@ -13,74 +22,122 @@ namespace tinyopt {
 
 namespace {
 
-// One output row: for each output pixel, acc[c] = bias[c] + sum over the taps inside the image of
-// w[tap][c] * (x[c] + offset), then per-channel requantization. |w * (x + offset)| <= 128 * 255, so int32 sums are
-// exact. Compiled twice (AVX2 and baseline x86-64), picked at run time; the channel loops vectorise.
-struct RowArgs {
-  const DepthwiseInt8Params* p;
-  const int8_t* input;   // batch start
-  const int16_t* w;      // [taps][C]
-  const RequantizeChannels* q;  // bias, multipliers, shifts, clamp
-  int32_t* acc;          // [C] scratch
-  int8_t* out;           // row start
-  int oy;
-};
+// Replicated weights above this many int16 elements are not built; the reference serves such layers.
+constexpr size_t kMaxRowWeights = size_t{1} << 22;
 
-__attribute__((target_clones("avx2", "default"))) void depthwise_row(const RowArgs& a) {
-  const DepthwiseInt8Params& p = *a.p;
-  const int C = p.out_c;
-  const int32_t off = p.input_offset;
-  int32_t* __restrict acc = a.acc;
-  const int iy0 = a.oy * p.stride_h - p.pad_h;
-  for (int ox = 0; ox < p.out_w; ++ox) {
-    for (int c = 0; c < C; ++c) acc[c] = 0;
-    const int ix0 = ox * p.stride_w - p.pad_w;
-    for (int fy = 0; fy < p.filter_h; ++fy) {
-      const int iy = iy0 + p.dilation_h * fy;
-      if (iy < 0 || iy >= p.in_h) continue;
-      for (int fx = 0; fx < p.filter_w; ++fx) {
-        const int ix = ix0 + p.dilation_w * fx;
-        if (ix < 0 || ix >= p.in_w) continue;
-        const int8_t* __restrict x = a.input + (static_cast<long>(iy) * p.in_w + ix) * C;
-        const int16_t* __restrict w = a.w + (static_cast<long>(fy) * p.filter_w + fx) * C;
-        for (int c = 0; c < C; ++c) acc[c] += int32_t{w[c]} * (int32_t{x[c]} + off);
+// One input row x[in_w][in_c] to its stride phases: out[phase][k][oc] = x[k * stride + phase][oc / dm] + off.
+__attribute__((target_clones("avx2", "default"))) void widen_row(const int8_t* __restrict x, int in_w, int in_c,
+                                                                 int dm, int stride, int k_per_phase, int16_t off,
+                                                                 int16_t* __restrict out) {
+  const long C = static_cast<long>(in_c) * dm;
+  if (dm == 1 && stride == 1) {  // the common case: one contiguous loop
+    for (long i = 0; i < in_w * C; ++i) out[i] = static_cast<int16_t>(x[i] + off);
+    return;
+  }
+  for (int phase = 0; phase < stride; ++phase) {
+    int16_t* __restrict dst = out + static_cast<long>(phase) * k_per_phase * C;
+    for (int ix = phase; ix < in_w; ix += stride, dst += C) {
+      const int8_t* __restrict src = x + static_cast<long>(ix) * in_c;
+      if (dm == 1) {
+        for (int c = 0; c < in_c; ++c) dst[c] = static_cast<int16_t>(src[c] + off);
+      } else if (in_c == 1) {
+        const int16_t v = static_cast<int16_t>(src[0] + off);
+        for (int m = 0; m < dm; ++m) dst[m] = v;
+      } else {
+        for (int c = 0; c < in_c; ++c)
+          for (int m = 0; m < dm; ++m) dst[c * dm + m] = static_cast<int16_t>(src[c] + off);
       }
     }
-    requantize_rows(*a.q, acc, 1, a.out + static_cast<long>(ox) * C);
   }
+}
+
+// acc[j] += w[j] * x[j] for j in [0, n).
+__attribute__((target_clones("avx2", "default"))) void multiply_accumulate(const int16_t* __restrict w,
+                                                                           const int16_t* __restrict x, long n,
+                                                                           int32_t* __restrict acc) {
+  for (long j = 0; j < n; ++j) acc[j] += int32_t{w[j]} * int32_t{x[j]};
 }
 
 class DepthwiseInt8Fast final : public Kernel {
  public:
   DepthwiseInt8Fast(DepthwiseInt8Params p, const int8_t* filter) : p_(std::move(p)) {
     const size_t taps = static_cast<size_t>(p_.filter_h) * p_.filter_w;
-    weights_.resize(taps * p_.out_c);
-    for (size_t i = 0; i < weights_.size(); ++i) weights_[i] = filter[i];
-    bias32_.assign(static_cast<size_t>(p_.out_c), 0);
+    const size_t C = static_cast<size_t>(p_.out_c);
+    const size_t row = static_cast<size_t>(p_.out_w) * C;
+    row_weights_.resize(taps * row);
+    for (size_t t = 0; t < taps; ++t)
+      for (size_t j = 0; j < row; ++j) row_weights_[t * row + j] = filter[t * C + j % C];
+    bias32_.assign(C, 0);
     for (size_t c = 0; c < p_.bias.size(); ++c) bias32_[c] = static_cast<int32_t>(p_.bias[c]);
     shift32_.assign(p_.shift.begin(), p_.shift.end());
+    k_per_phase_ = (p_.in_w + p_.stride_w - 1) / p_.stride_w;
   }
 
-  size_t scratch_bytes() const override { return static_cast<size_t>(p_.out_c) * sizeof(int32_t); }
+  // Whether the replicated weights stay within kMaxRowWeights.
+  static bool fits(const DepthwiseInt8Params& p) {
+    return static_cast<size_t>(p.filter_h) * p.filter_w * p.out_w * p.out_c <= kMaxRowWeights;
+  }
+
+  size_t scratch_bytes() const override { return acc_bytes() + image_elements() * sizeof(int16_t); }
 
   void eval(const OpBuffers& io) const override {
     const auto* input = reinterpret_cast<const int8_t*>(io.inputs[0]);
     auto* output = reinterpret_cast<int8_t*>(io.outputs[0]);
     auto* acc = reinterpret_cast<int32_t*>(io.scratch.data());
+    auto* image = reinterpret_cast<int16_t*>(io.scratch.data() + acc_bytes());
     const RequantizeChannels q{bias32_.data(), p_.multiplier.data(), shift32_.data(), p_.out_c, p_.output_offset,
                                p_.act_min, p_.act_max};
-    for (int b = 0; b < p_.batches; ++b)
+    const long out_row = static_cast<long>(p_.out_w) * p_.out_c;
+    const long in_image = static_cast<long>(p_.in_h) * p_.in_w * p_.in_c;
+    for (int b = 0; b < p_.batches; ++b) {
+      const int8_t* x = input + b * in_image;
+      for (int iy = 0; iy < p_.in_h; ++iy)
+        widen_row(x + static_cast<long>(iy) * p_.in_w * p_.in_c, p_.in_w, p_.in_c, p_.depth_multiplier, p_.stride_w,
+                  k_per_phase_, static_cast<int16_t>(p_.input_offset), image + iy * widened_row());
       for (int oy = 0; oy < p_.out_h; ++oy) {
-        RowArgs a{&p_, input + static_cast<long>(b) * p_.in_h * p_.in_w * p_.in_c, weights_.data(), &q, acc,
-                  output + ((static_cast<long>(b) * p_.out_h + oy) * p_.out_w) * p_.out_c, oy};
-        depthwise_row(a);
+        std::fill(acc, acc + out_row, 0);
+        accumulate_row(image, oy, acc);
+        requantize_rows(q, acc, p_.out_w, output + (static_cast<long>(b) * p_.out_h + oy) * out_row);
       }
+    }
   }
 
  private:
+  // Elements of one widened input row: stride_w phases of k_per_phase pixels of out_c channels.
+  long widened_row() const { return static_cast<long>(p_.stride_w) * k_per_phase_ * p_.out_c; }
+  size_t image_elements() const { return static_cast<size_t>(p_.in_h) * static_cast<size_t>(widened_row()); }
+  size_t acc_bytes() const {
+    const size_t bytes = static_cast<size_t>(p_.out_w) * p_.out_c * sizeof(int32_t);
+    return (bytes + 63) / 64 * 64;
+  }
+
+  void accumulate_row(const int16_t* image, int oy, int32_t* acc) const {
+    const long C = p_.out_c;
+    const long row = p_.out_w * C;
+    const int s = p_.stride_w;
+    const int iy0 = oy * p_.stride_h - p_.pad_h;
+    for (int fy = 0; fy < p_.filter_h; ++fy) {
+      const int iy = iy0 + p_.dilation_h * fy;
+      if (iy < 0 || iy >= p_.in_h) continue;
+      for (int fx = 0; fx < p_.filter_w; ++fx) {
+        const int dx = fx * p_.dilation_w - p_.pad_w;  // ix = ox * s + dx
+        // ox range with 0 <= ox * s + dx < in_w.
+        const int lo = std::max(0, dx >= 0 ? 0 : (-dx + s - 1) / s);
+        const int hi = std::min(p_.out_w, p_.in_w - 1 - dx < 0 ? 0 : (p_.in_w - 1 - dx) / s + 1);
+        if (lo >= hi) continue;
+        const int phase = ((dx % s) + s) % s;
+        const int q = (dx - phase) / s;  // ix = (ox + q) * s + phase
+        const int16_t* x = image + iy * widened_row() + (static_cast<long>(phase) * k_per_phase_ + lo + q) * C;
+        const int16_t* w = row_weights_.data() + (static_cast<long>(fy) * p_.filter_w + fx) * row;
+        multiply_accumulate(w + lo * C, x, (hi - lo) * C, acc + lo * C);
+      }
+    }
+  }
+
   DepthwiseInt8Params p_;
-  std::vector<int16_t> weights_;  // [filter_h * filter_w][out_c]
+  std::vector<int16_t> row_weights_;  // [filter_h * filter_w][out_w * out_c]
   std::vector<int32_t> bias32_, shift32_;
+  int k_per_phase_ = 0;
 };
 
 }  // namespace
@@ -88,7 +145,7 @@ class DepthwiseInt8Fast final : public Kernel {
 KernelResult make_depthwise_conv_2d_int8(const Graph& g, int op_index) {
   auto p = prepare_depthwise_conv_2d_int8(g, op_index);
   if (!p) return p.take_error();
-  if (p->int16 || p->depth_multiplier != 1) return make_depthwise_conv_2d_int8_reference(g, op_index);
+  if (p->int16 || !DepthwiseInt8Fast::fits(*p)) return make_depthwise_conv_2d_int8_reference(g, op_index);
   const Tensor* filter = op_input(g, op_index, 1);
   return std::unique_ptr<Kernel>(std::make_unique<DepthwiseInt8Fast>(std::move(*p), filter->values<int8_t>().data()));
 }

@@ -98,5 +98,44 @@ TEST_CASE("fast int8 kernels equal the reference kernels on random shapes") {
   }
 }
 
+// The fast depthwise kernel splits rows into stride phases and repeats input channels depth_multiplier times:
+// cover depth multipliers 1-4, unequal strides and dilations, in_c = 1 (person_detect's first layer: 96x96x1,
+// depth multiplier 8, stride 2) and widths that are not multiples of the stride.
+TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, unequal strides and dilations") {
+  constexpr uint32_t kSeed = 20261125;
+  Rng r{std::mt19937(kSeed)};
+  for (int iter = 0; iter < 80; ++iter) {
+    INFO("seed " << kSeed << " iteration " << iter);
+    const int batches = r.uniform(1, 2), h = r.uniform(1, 13), w = r.uniform(1, 13);
+    const int c = iter % 4 == 0 ? 1 : r.uniform(1, 12), dm = iter % 4 == 0 ? 8 : r.uniform(1, 4);
+    const int kh = r.uniform(1, 5), kw = r.uniform(1, 5);
+    const int stride_h = r.uniform(1, 3), stride_w = r.uniform(1, 3);
+    const int dil_h = r.uniform(1, 2), dil_w = r.uniform(1, 2);
+    const Padding pad = r.uniform(0, 2) ? Padding::Same : Padding::Valid;
+    const int eff_h = (kh - 1) * dil_h + 1, eff_w = (kw - 1) * dil_w + 1;
+    if (pad == Padding::Valid && (eff_h > h || eff_w > w)) continue;
+    const int out_h = pad == Padding::Same ? (h + stride_h - 1) / stride_h : (h - eff_h + stride_h) / stride_h;
+    const int out_w = pad == Padding::Same ? (w + stride_w - 1) / stride_w : (w - eff_w + stride_w) / stride_w;
+    const int out_c = c * dm;
+    Graph g;
+    const bool per_channel = r.uniform(0, 1) == 1;
+    std::vector<float> scales(per_channel ? static_cast<size_t>(out_c) : 1);
+    for (float& s : scales) s = r.scale();
+    const TensorId in = add_act(g, DType::Int8, {batches, h, w, c}, qp(r.scale() * 64, r.uniform(-128, 127)));
+    const Shape fshape{1, kh, kw, out_c};
+    const TensorId f = add_const<int8_t>(g, fshape, r.int8s(static_cast<size_t>(num_elements(fshape)), -127, 127),
+                                         test::qp_channels(scales, 3));
+    std::vector<int32_t> bias(static_cast<size_t>(out_c));
+    for (auto& b : bias) b = r.uniform(-20000, 20000);
+    const TensorId b = add_const<int32_t>(g, {out_c}, bias);
+    const TensorId out = add_act(g, DType::Int8, {batches, out_h, out_w, out_c}, qp(r.scale() * 64, r.uniform(-128, 127)));
+    DepthwiseConv2DOptions o{pad, stride_w, stride_h, dm, random_activation(r), dil_w, dil_h};
+    test::add_one_op(g, OpKind::DepthwiseConv2D, o, {in, f, b}, {out});
+    const auto x = test::bytes_of(r.int8s(static_cast<size_t>(batches) * h * w * c));
+    CHECK(test::run_kernel<int8_t>(g, make_depthwise_conv_2d_int8, {x}) ==
+          test::run_kernel<int8_t>(g, make_depthwise_conv_2d_int8_reference, {x}));
+  }
+}
+
 }  // namespace
 }  // namespace tinyopt
