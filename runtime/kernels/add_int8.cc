@@ -2,12 +2,18 @@
 // broadcasting and fused activation. Both inputs are shifted left by 20 (int16: 15) bits, rescaled to twice the
 // larger input scale with multipliers < 1, added (or subtracted), and rescaled to the output.
 // TFLM computes ADD's real multipliers in double and SUB's in float (twice_max_input_scale is a float there).
+// int8 operands of one shape (resnet's residual ADDs) take a faster path with the same arithmetic: each input's
+// rescaled value depends only on its int8 value, so both are read from 256-entry tables built in prepare, and
+// the output stage is the vectorised per-channel requantization (runtime/quantized_requantize.h) with every
+// "channel" given the output multiplier; for shift <= 0 its multiply_by_quantized_multiplier is exactly the
+// smaller-than-one form used here.
 #include <algorithm>
 
 #include "runtime/broadcast_index.h"
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_prepare.h"
+#include "runtime/quantized_requantize.h"
 
 namespace tinyopt {
 
@@ -20,6 +26,14 @@ struct AddParams {
   fxp::QuantizedMultiplier input1, input2, output;
   int32_t act_min = 0, act_max = 0;
   BroadcastMap map;
+};
+
+// Elements per output-stage call of the fast path; the per-"channel" arrays hold this many copies.
+constexpr int kChunk = 256;
+
+struct AddInt8Tables {
+  std::vector<int32_t> in1, in2;  // [256]: rescaled (x + offset) << 20 for x = -128..127 (in2 negated for SUB)
+  std::vector<int32_t> zero, multiplier, shift;  // [kChunk] each: the output stage as per-channel arrays
 };
 
 template <class T>
@@ -38,9 +52,31 @@ void add_eval(const AddParams& p, const T* a, const T* b, T* out) {
 
 class AddInt8 final : public Kernel {
  public:
-  explicit AddInt8(AddParams p) : p_(std::move(p)) {}
+  explicit AddInt8(AddParams p) : p_(std::move(p)) {
+    fast_ = !p_.int16 && p_.map.same && p_.output.shift <= 0;
+    if (!fast_) return;
+    t_.in1.resize(256);
+    t_.in2.resize(256);
+    for (int x = -128; x < 128; ++x) {
+      const size_t i = static_cast<size_t>(x + 128);
+      t_.in1[i] = fxp::multiply_by_quantized_multiplier_smaller_than_one(
+          fxp::shift_left_wrapping(p_.input1_offset + x, p_.left_shift), p_.input1.multiplier, p_.input1.shift);
+      const int32_t s2 = fxp::multiply_by_quantized_multiplier_smaller_than_one(
+          fxp::shift_left_wrapping(p_.input2_offset + x, p_.left_shift), p_.input2.multiplier, p_.input2.shift);
+      t_.in2[i] = p_.subtract ? -s2 : s2;  // |s2| < 2^31: negation is exact
+    }
+    t_.zero.assign(kChunk, 0);
+    t_.multiplier.assign(kChunk, p_.output.multiplier);
+    t_.shift.assign(kChunk, p_.output.shift);
+  }
+
+  size_t scratch_bytes() const override { return fast_ ? kChunk * sizeof(int32_t) : 0; }
+
   void eval(const OpBuffers& io) const override {
-    if (p_.int16)
+    if (fast_)
+      add_same_shape_int8(reinterpret_cast<const int8_t*>(io.inputs[0]), reinterpret_cast<const int8_t*>(io.inputs[1]),
+                          reinterpret_cast<int8_t*>(io.outputs[0]), reinterpret_cast<int32_t*>(io.scratch.data()));
+    else if (p_.int16)
       add_eval(p_, reinterpret_cast<const int16_t*>(io.inputs[0]), reinterpret_cast<const int16_t*>(io.inputs[1]),
                reinterpret_cast<int16_t*>(io.outputs[0]));
     else
@@ -49,7 +85,23 @@ class AddInt8 final : public Kernel {
   }
 
  private:
+  void add_same_shape_int8(const int8_t* a, const int8_t* b, int8_t* out, int32_t* raw) const {
+    const int32_t* t1 = t_.in1.data() + 128;
+    const int32_t* t2 = t_.in2.data() + 128;
+    for (int64_t start = 0; start < p_.map.size; start += kChunk) {
+      const int n = static_cast<int>(std::min<int64_t>(kChunk, p_.map.size - start));
+      // s1 + s2 (SUB: s1 - s2) wraps in int32 as the reference's does.
+      for (int i = 0; i < n; ++i)
+        raw[i] = static_cast<int32_t>(static_cast<uint32_t>(t1[a[start + i]]) + static_cast<uint32_t>(t2[b[start + i]]));
+      const RequantizeChannels q{t_.zero.data(), t_.multiplier.data(), t_.shift.data(), n, p_.output_offset,
+                                 p_.act_min, p_.act_max};
+      requantize_rows(q, raw, 1, out + start);
+    }
+  }
+
   AddParams p_;
+  bool fast_ = false;
+  AddInt8Tables t_;
 };
 
 }  // namespace
