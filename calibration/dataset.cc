@@ -54,7 +54,12 @@ struct Loader {
       return shape.size() == t.size() + 1 && std::equal(t.begin(), t.end(), shape.begin() + 1);
     };
     if (shape == input_shape || shape == inner) n = 1;
-    else if (tail_equals(inner) || tail_equals(input_shape)) n = shape[0];
+    else if (tail_equals(inner) || tail_equals(input_shape)) {
+      n = shape[0];
+      if (n == 0)
+        return fail(Errc::BadInput, {.file = file.string(), .tensor = tensor}, "the calibration set is empty (array shape {})",
+                    shape_to_string(shape));
+    }
     else if (!shape.empty() && shape.size() >= 2 && num_elements(Shape(shape.begin() + 1, shape.end())) == per_sample &&
              shape.size() - 1 == inner.size())
       n = -1;  // same element count, different layout: reported below

@@ -47,10 +47,18 @@ Range search(const Histogram& h, const RangeRequest& req, const std::function<do
   return r;
 }
 
+// The observed range (clip = false): [min, max] with 0, symmetric when asked.
+Range observed_range(const Histogram& h, const RangeRequest& req) {
+  double lo = h.min(), hi = h.max();
+  if (req.symmetric) { double m = std::max(std::fabs(lo), std::fabs(hi)); lo = -m; hi = m; }
+  return with_zero(lo, hi);
+}
+
 }  // namespace
 
 Range percentile_range(const Histogram& h, double percentile, const RangeRequest& req) {
   if (h.empty()) return {};
+  if (!req.clip) return observed_range(h, req);
   double p = std::clamp(percentile / 100.0, 0.5, 1.0);
   double lo = h.quantile(1.0 - p), hi = h.quantile(p);
   if (req.symmetric) { double m = std::max(std::fabs(lo), std::fabs(hi)); lo = -m; hi = m; }
@@ -59,6 +67,7 @@ Range percentile_range(const Histogram& h, double percentile, const RangeRequest
 
 Range mse_range(const Histogram& h, const RangeRequest& req) {
   if (h.empty()) return {};
+  if (!req.clip) return observed_range(h, req);
   std::vector<Bin> bins = nonzero_bins(h);
   return search(h, req, [&](double lo, double hi) {
     double step = (hi - lo) / (req.levels - 1);
@@ -74,6 +83,7 @@ Range mse_range(const Histogram& h, const RangeRequest& req) {
 
 Range kl_range(const Histogram& h, const RangeRequest& req) {
   if (h.empty()) return {};
+  if (!req.clip) return observed_range(h, req);
   const int levels = std::min(req.levels, 256);  // int16: more levels than bins in range, KL would be ~0
   const auto& raw = h.bins();
   auto bin_of = [&](double x) {

@@ -7,6 +7,7 @@
 //               version Q (TensorRT's entropy calibration, extended to asymmetric ranges).
 // Candidates shrink each side of the observed [min, max] independently by factors from 1 down to 0.1 (a
 // symmetric request shrinks both together). Every range includes 0, as the int8 spec requires.
+// A request with clip = false gets the observed [min, max] from all three (see RangeRequest::clip).
 #pragma once
 
 #include "calibration/histogram.h"
@@ -21,6 +22,9 @@ struct Range {
 struct RangeRequest {
   int levels = 256;        // 256 for int8, 65536 for int16
   bool symmetric = false;  // int16 activations: zero point 0, range [-a, a]
+  // false: the tensor's extremes decide the model's answer (the input of a SOFTMAX, a model output), so every
+  // search below returns the observed [min, max] instead of trading clipped outliers for resolution.
+  bool clip = true;
 };
 
 Range percentile_range(const Histogram& h, double percentile, const RangeRequest& req);

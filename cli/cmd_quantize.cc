@@ -99,7 +99,8 @@ CommandRun add_quantize(CLI::App& sub) {
   auto a = std::make_shared<QuantizeArgs>();
   sub.footer(
       "Runs dequantize-hybrid-weights, fold-batchnorm, fuse-activations, remove-dead [, cross-layer-equalization]\n"
-      "and quantize. Weights become int8 symmetric per output channel (per tensor with --per-tensor), biases int32,\n"
+      "and quantize. Conv/depthwise weights become int8 symmetric per output channel (per tensor with --per-tensor;\n"
+      "FULLY_CONNECTED weights are always per tensor, as in the TFLite spec and the converter), biases int32,\n"
       "activations int8 asymmetric per tensor (or int16 symmetric: 16x8). Inputs/outputs are int8 unless --float-io.\n"
       "Calibration data: a .npy array (first axis = samples; uint8 is scaled by --scale/--offset), a folder of .npy\n"
       "files or images (PNG/JPEG/BMP, resized to the input), or an IDX file (Fashion-MNIST *-ubyte.gz). Pixel data\n"
@@ -109,7 +110,7 @@ CommandRun add_quantize(CLI::App& sub) {
   sub.add_option("-o,--output", a->output, "output .tflite")->required();
   sub.add_option("--observer", a->observer, "activation range observer: minmax (default), ema, percentile, mse, kl")
       ->check(CLI::IsMember({"minmax", "ema", "percentile", "mse", "kl"}));
-  sub.add_flag("--per-tensor", a->per_tensor, "one weight scale per tensor instead of per output channel");
+  sub.add_flag("--per-tensor", a->per_tensor, "one conv/depthwise weight scale per tensor instead of per output channel");
   sub.add_option("--activations", a->activations, "int8 (default) or int16 (16x8: int16 activations, int8 weights)")
       ->check(CLI::IsMember({"int8", "int16"}));
   sub.add_option("--int16-layers", a->int16_layers, "output tensor names of ops to run in 16x8 (mixed precision)")->delimiter(',');

@@ -9,8 +9,10 @@
 //      named in `int16-layers`; ops that must keep their input's parameters follow their input's precision;
 //   4. parameters: tensors that must share parameters (RESHAPE, pools, PAD, SQUEEZE, TRANSPOSE, STRIDED_SLICE
 //      input/output; every CONCATENATION input and output) are grouped and get one set from the union of their
-//      ranges; SOFTMAX/LOGISTIC/TANH outputs get the fixed parameters; others their own nudged range;
-//   5. rewrite: weights int8 symmetric (per-channel on axis 0, axis 3 for depthwise, or per-tensor), biases int32
+//      ranges; SOFTMAX/LOGISTIC/TANH outputs get the fixed parameters; others their own nudged range (a SOFTMAX
+//      input or model output keeps its observed min/max even under clipping observers: see choose_params);
+//   5. rewrite: weights int8 symmetric (per-channel on axis 0, axis 3 for depthwise, or per-tensor; FULLY_CONNECTED
+//      always per-tensor, as the spec and the converter have it), biases int32
 //      (int64 for 16x8) at input_scale x weight_scale[c] after optional empirical bias correction, other float
 //      constants affine per-tensor; an op whose input precision differs from its own gets a QUANTIZE in front;
 //   6. edges: int8 model inputs/outputs, or float ones with QUANTIZE/DEQUANTIZE added (`float-io`).
@@ -191,17 +193,30 @@ class QuantizePass : public Pass {
       for (size_t k = 0; k < n_in; ++k)
         if (activations.count(op.inputs[k])) uf.unite(op.inputs[k], op.outputs[0]);
     }
+    // Groups whose extremes decide the answer keep their observed range under clipping observers (percentile,
+    // mse, kl): the input of a SOFTMAX (clipping the top logit flattens the winner into its rivals: kl cost 6 pp
+    // on fmnist) and the model outputs. Clipping trades rare outliers for resolution, which suits hidden
+    // activations, not a tensor whose largest value is the answer.
+    std::vector<bool> keep_extremes(g.tensors.size(), false);
+    for (TensorId id : g.outputs) keep_extremes[static_cast<size_t>(uf.find(id))] = true;
+    for (const Op& op : g.ops)
+      if (op.kind == OpKind::Softmax && activations.count(op.inputs[0])) keep_extremes[static_cast<size_t>(uf.find(op.inputs[0]))] = true;
     std::vector<std::optional<Range>> group_range(g.tensors.size());
     std::vector<std::optional<QuantParams>> group_fixed(g.tensors.size());
+    int unclipped = 0;
     for (TensorId id : activations) {
       const Tensor& t = g.tensor(id);
-      RangeRequest req{tensor_type[static_cast<size_t>(id)] == DType::Int16 ? 65536 : 256,
-                       tensor_type[static_cast<size_t>(id)] == DType::Int16};
+      RangeRequest req{.levels = tensor_type[static_cast<size_t>(id)] == DType::Int16 ? 65536 : 256,
+                       .symmetric = tensor_type[static_cast<size_t>(id)] == DType::Int16,
+                       .clip = !keep_extremes[static_cast<size_t>(uf.find(id))]};
+      unclipped += !req.clip;
       std::optional<Range> r = stats.range(t.name, req);
       if (!r) return fail(Errc::BadInput, {.file = g.source, .tensor = t.name}, "no calibration statistics for this tensor");
       auto& gr = group_range[static_cast<size_t>(uf.find(id))];
       gr = gr ? Range{std::min(gr->min, r->min), std::max(gr->max, r->max)} : *r;
     }
+    if (o_.observer.kind == ObserverKind::Percentile || o_.observer.kind == ObserverKind::Mse || o_.observer.kind == ObserverKind::Kl)
+      result_.counters["observed_range_tensors"] = unclipped;
     for (const Op& op : g.ops)
       if (auto f = fixed_output_params(op.kind, tensor_type[static_cast<size_t>(op.outputs[0])]))
         group_fixed[static_cast<size_t>(uf.find(op.outputs[0]))] = f;
@@ -266,7 +281,10 @@ class QuantizePass : public Pass {
     Shape wshape = g.tensor(wid).shape;
     auto wv = g.tensor(wid).values<float>();
     std::vector<float> w(wv.begin(), wv.end());
-    int qaxis = o_.per_channel ? axis : -1;
+    // FULLY_CONNECTED weights stay per-tensor, as the TFLite int8 spec lists them and the converter writes them:
+    // Arm NN 20.08 (Debian's, CpuRef) aborts on per-axis FULLY_CONNECTED weights.
+    const bool per_channel = o_.per_channel && op0.kind != OpKind::FullyConnected;
+    int qaxis = per_channel ? axis : -1;
     QuantizedWeights qw = quantize_weights(w, wshape, qaxis);
     if (qw.zero_channels)
       note(fmt::format("op #{} {}: {} output channels have all-zero weights; their scale is the tensor's", i,
@@ -293,14 +311,14 @@ class QuantizePass : public Pass {
       bp.axis = 0;
       std::vector<int64_t> q(bias.size());
       for (size_t c = 0; c < bias.size(); ++c) {
-        double s = static_cast<double>(in_p->scale[0]) * qw.params.scale_at(o_.per_channel ? c : 0);
+        double s = static_cast<double>(in_p->scale[0]) * qw.params.scale_at(per_channel ? c : 0);
         double v = std::round(bias[c] / s);
         if (std::fabs(v) > limit) {
           note(fmt::format("op #{} {}: bias of channel {} overflows {}; clamped", i, op_kind_name(op0.kind), c, dtype_name(btype)));
           v = std::clamp(v, -limit, limit);
         }
         q[c] = static_cast<int64_t>(v);
-        if (o_.per_channel || c == 0) { bp.scale.push_back(static_cast<float>(s)); bp.zero_point.push_back(0); }
+        if (per_channel || c == 0) { bp.scale.push_back(static_cast<float>(s)); bp.zero_point.push_back(0); }
       }
       if (btype == DType::Int32) {
         std::vector<int32_t> q32(q.begin(), q.end());

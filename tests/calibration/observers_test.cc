@@ -79,6 +79,23 @@ TEST_CASE("calibration: minmax sees the outlier, percentile clips it, mse weighs
   CHECK(mt.range("t", {})->max < mm2.range("t", {})->max);
 }
 
+TEST_CASE("calibration: clip = false (SOFTMAX inputs, model outputs) gives every observer the observed range") {
+  auto samples = random_samples(3, 40);
+  CalibrationStats mm = observe(ObserverKind::MinMax, samples, 0, 40);
+  const Range observed = *mm.range("t", {});
+  for (ObserverKind k : {ObserverKind::Percentile, ObserverKind::Mse, ObserverKind::Kl}) {
+    CAPTURE(observer_kind_name(k));
+    CalibrationStats st = observe(k, samples, 0, 40, 99.0);
+    if (k != ObserverKind::Mse) CHECK(st.range("t", {})->max < observed.max);  // clips the outlier at 40
+    Range r = *st.range("t", {.clip = false});
+    CHECK(r.min == observed.min);
+    CHECK(r.max == observed.max);
+    Range sym = *st.range("t", {.levels = 65536, .symmetric = true, .clip = false});
+    CHECK(sym.max == observed.max);
+    CHECK(sym.min == -observed.max);
+  }
+}
+
 TEST_CASE("calibration data: npy shape and dtype mismatches name both sides; NaN is an error") {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / "tinyopt_calib_test";

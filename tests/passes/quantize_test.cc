@@ -64,10 +64,8 @@ TEST_CASE("quantize: op sequence, dtypes and parameter layout match the converte
         CHECK(dtype_name(ta.dtype) == dtype_name(tb.dtype));
         CHECK(ta.shape == tb.shape);
         CHECK(ta.quant.has_value() == tb.quant.has_value());
-        // The converter's twins keep FULLY_CONNECTED weights per-tensor; ours are per-channel by default (the
-        // brief's choice; --per-tensor gives the twins' layout). Conv/depthwise layouts must match exactly.
-        bool fc_weight = a.kind == OpKind::FullyConnected && k >= 1;
-        if (ta.quant && tb.quant && !fc_weight) {
+        // Layouts match exactly, FULLY_CONNECTED weights included (per-tensor in both: Arm NN rejects per-axis).
+        if (ta.quant && tb.quant) {
           CHECK(ta.quant->scale.size() == tb.quant->scale.size());
           CHECK(ta.quant->axis == tb.quant->axis);
         }
@@ -92,6 +90,37 @@ TEST_CASE("quantize: float-io adds QUANTIZE/DEQUANTIZE; 16x8 gives int16 activat
     CHECK(h.tensor(op.outputs[0]).quant->zero_point[0] == 0);
     if (op.inputs.size() > 2 && op.inputs[2] != kNoTensor) CHECK(h.tensor(op.inputs[2]).dtype == DType::Int64);
   }
+}
+
+TEST_CASE("quantize: clipping observers keep the observed range of a SOFTMAX input (the logits)") {
+  SKIP_WITHOUT_SHARED();
+  // ic_resnet8: FULLY_CONNECTED -> SOFTMAX. The logits' int8 range must cover what minmax saw under kl and mse too:
+  // clipping the largest logit flattens the winner into its rivals.
+  Graph mm = quantize("ic_resnet8_float", "quantize{observer=minmax}");
+  for (const char* obs : {"kl", "mse", "percentile"}) {
+    CAPTURE(obs);
+    Graph q = quantize("ic_resnet8_float", std::string("quantize{observer=") + obs + "}");
+    for (size_t i = 0; i < q.ops.size(); ++i) {
+      if (q.ops[i].kind != OpKind::Softmax) continue;
+      const QuantParams& a = *q.tensor(q.ops[i].inputs[0]).quant;
+      const QuantParams& b = *mm.tensor(mm.ops[i].inputs[0]).quant;
+      CHECK(a.scale[0] == b.scale[0]);
+      CHECK(a.zero_point[0] == b.zero_point[0]);
+    }
+  }
+}
+
+TEST_CASE("quantize: FULLY_CONNECTED weights are per-tensor, conv weights per-channel (as the converter)") {
+  SKIP_WITHOUT_SHARED();
+  Graph q = quantize("ic_resnet8_float", "quantize");
+  int fc = 0, conv = 0;
+  for (const Op& op : q.ops) {
+    const QuantParams& w = *q.tensor(op.inputs[1 % op.inputs.size()]).quant;
+    if (op.kind == OpKind::FullyConnected) { ++fc; CHECK(w.scale.size() == 1); }
+    if (op.kind == OpKind::Conv2D) { ++conv; CHECK(w.scale.size() == static_cast<size_t>(q.tensor(op.inputs[1]).shape[0])); }
+  }
+  CHECK(fc > 0);
+  CHECK(conv > 0);
 }
 
 TEST_CASE("quantize: NaN weights, missing calibration and already-quantized models are clear errors") {
