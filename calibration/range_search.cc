@@ -90,27 +90,38 @@ Range kl_range(const Histogram& h, const RangeRequest& req) {
     return std::clamp(static_cast<int>(std::floor((x + h.range()) / h.bin_width())), 0, Histogram::kBins - 1);
   };
   // TensorRT-style: P is the histogram on its own bins inside [lo, hi] with the outliers folded into the edge
-  // bins; Q splits those bins into `levels` groups and spreads each group's mass over its non-empty bins.
-  // Candidates narrower than `levels` bins are not considered (each bin would be its own level: KL = 0).
+  // bins; Q quantizes the in-range histogram *without* the folded outliers into `levels` groups and spreads each
+  // group's mass over the bins where P is non-zero. Building Q from P itself (outliers included) would make KL
+  // zero at the narrowest candidate, whatever it clips (each level one bin): the search then clipped every
+  // tensor to its narrowest candidate (fmnist 83.7%, hello_world SQNR -0.8 dB). P and Q are normalised apart.
+  // Candidates narrower than `levels` bins are not considered.
   return search(h, req, [&](double lo, double hi) {
     int a = bin_of(lo), b = bin_of(hi);
     int n = b - a + 1;
     if (n < levels) return std::numeric_limits<double>::infinity();
-    std::vector<double> p(static_cast<size_t>(n));
-    for (int i = 0; i < Histogram::kBins; ++i)
-      p[static_cast<size_t>(std::clamp(i, a, b) - a)] += static_cast<double>(raw[static_cast<size_t>(i)]);
-    double total = 0, kl = 0;
-    for (double v : p) total += v;
-    if (total <= 0) return 0.0;
+    std::vector<double> p(static_cast<size_t>(n)), inside(static_cast<size_t>(n));
+    for (int i = 0; i < Histogram::kBins; ++i) {
+      double c = static_cast<double>(raw[static_cast<size_t>(i)]);
+      p[static_cast<size_t>(std::clamp(i, a, b) - a)] += c;
+      if (i >= a && i <= b) inside[static_cast<size_t>(i - a)] += c;
+    }
+    double p_total = 0, q_total = 0;
+    for (size_t k = 0; k < p.size(); ++k) { p_total += p[k]; q_total += inside[k]; }
+    if (p_total <= 0) return 0.0;
+    if (q_total <= 0) return std::numeric_limits<double>::infinity();
+    const double eps = 1e-4 / static_cast<double>(n);  // Q's floor where P has mass but the group has none
+    double kl = 0;
     for (int g = 0; g < levels; ++g) {
       int s = static_cast<int>(static_cast<int64_t>(g) * n / levels), e = static_cast<int>(static_cast<int64_t>(g + 1) * n / levels);
       double mass = 0;
       int nonempty = 0;
-      for (int k = s; k < e; ++k) { mass += p[static_cast<size_t>(k)]; nonempty += p[static_cast<size_t>(k)] > 0; }
+      for (int k = s; k < e; ++k) { mass += inside[static_cast<size_t>(k)]; nonempty += p[static_cast<size_t>(k)] > 0; }
       if (nonempty == 0) continue;
-      double q = mass / nonempty;
-      for (int k = s; k < e; ++k)
-        if (p[static_cast<size_t>(k)] > 0) kl += p[static_cast<size_t>(k)] / total * std::log(p[static_cast<size_t>(k)] / q);
+      double q = std::max(mass / nonempty / q_total, eps);
+      for (int k = s; k < e; ++k) {
+        double pk = p[static_cast<size_t>(k)] / p_total;
+        if (pk > 0) kl += pk * std::log(pk / q);
+      }
     }
     return kl;
   });

@@ -79,6 +79,17 @@ TEST_CASE("calibration: minmax sees the outlier, percentile clips it, mse weighs
   CHECK(mt.range("t", {})->max < mm2.range("t", {})->max);
 }
 
+TEST_CASE("calibration: kl keeps the whole range of a uniform distribution (nothing to trade for resolution)") {
+  // Regression: Q was built from P with the clipped outliers folded in, so KL was zero at the narrowest
+  // candidate and every tensor got clipped to it (fmnist 83.7%).
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(0.0f, 10.0f);
+  std::vector<std::vector<float>> s(200, std::vector<float>(500));
+  for (auto& v : s) for (float& x : v) x = u(rng);
+  CalibrationStats kl = observe(ObserverKind::Kl, s, 0, 200);
+  CHECK(kl.range("t", {})->max > 9.0f);
+}
+
 TEST_CASE("calibration: clip = false (SOFTMAX inputs, model outputs) gives every observer the observed range") {
   auto samples = random_samples(3, 40);
   CalibrationStats mm = observe(ObserverKind::MinMax, samples, 0, 40);
