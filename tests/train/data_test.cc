@@ -1,5 +1,6 @@
 // tests/train/data_test.cc: IDX files (plain and gzip, corrupt ones), Fashion-MNIST from the Debian package, .npy
 // datasets, and the model builder's error path.
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
