@@ -194,9 +194,9 @@ class QuantizePass : public Pass {
         if (activations.count(op.inputs[k])) uf.unite(op.inputs[k], op.outputs[0]);
     }
     // Groups whose extremes decide the answer keep their observed range under clipping observers (percentile,
-    // mse, kl): the input of a SOFTMAX (clipping the top logit flattens the winner into its rivals: kl cost 6 pp
-    // on fmnist) and the model outputs. Clipping trades rare outliers for resolution, which suits hidden
-    // activations, not a tensor whose largest value is the answer.
+    // mse, kl): the input of a SOFTMAX (clipping the top logit flattens the winner into its rivals) and the model
+    // outputs. Clipping trades rare outliers for resolution, which suits hidden activations, not a tensor whose
+    // largest value is the answer.
     std::vector<bool> keep_extremes(g.tensors.size(), false);
     for (TensorId id : g.outputs) keep_extremes[static_cast<size_t>(uf.find(id))] = true;
     for (const Op& op : g.ops)
