@@ -20,6 +20,9 @@ struct TensorSpec {
   tflite::TensorType type = tflite::TensorType::FLOAT32;
   uint32_t buffer = 0;
   std::string name;
+  std::vector<float> scale;       // quantization, when not empty
+  std::vector<int64_t> zero_point;
+  int32_t quantized_dimension = 0;
 };
 struct BufferSpec {
   std::vector<uint8_t> data;
@@ -33,6 +36,7 @@ struct CodeSpec {
 struct OpSpec {
   uint32_t opcode = 0;
   std::vector<int32_t> inputs, outputs;
+  tflite::BuiltinOptions options = tflite::BuiltinOptions::NONE;  // Conv2DOptions: written with stride_w 0
 };
 struct ModelSpec {
   uint32_t version = 3;
@@ -45,6 +49,15 @@ struct ModelSpec {
   std::vector<uint8_t> trailer;  // bytes appended after the flatbuffer (offset/size buffers point here)
 };
 
+// A float32 tensor without quantization.
+TensorSpec f32(std::vector<int32_t> shape, uint32_t buffer, std::string name) {
+  TensorSpec t;
+  t.shape = std::move(shape);
+  t.buffer = buffer;
+  t.name = std::move(name);
+  return t;
+}
+
 std::vector<uint8_t> floats(std::initializer_list<float> v) {
   std::vector<uint8_t> out(v.size() * 4);
   std::memcpy(out.data(), std::data(v), out.size());
@@ -55,10 +68,10 @@ std::vector<uint8_t> floats(std::initializer_list<float> v) {
 ModelSpec fc_model() {
   ModelSpec m;
   m.codes = {{9, 9, ""}};
-  m.tensors = {{{1, 4}, tflite::TensorType::FLOAT32, 0, "input"},
-               {{2, 4}, tflite::TensorType::FLOAT32, 1, "weights"},
-               {{2}, tflite::TensorType::FLOAT32, 2, "bias"},
-               {{1, 2}, tflite::TensorType::FLOAT32, 0, "output"}};
+  m.tensors = {f32({1, 4}, 0, "input"),
+               f32({2, 4}, 1, "weights"),
+               f32({2}, 2, "bias"),
+               f32({1, 2}, 0, "output")};
   m.buffers = {{}, {floats({1, 2, 3, 4, 5, 6, 7, 8})}, {floats({0.5f, -0.5f})}};
   m.ops = {{0, {0, 1, 2}, {3}}};
   m.inputs = {0};
@@ -72,11 +85,22 @@ std::vector<uint8_t> build(const ModelSpec& spec) {
   for (const BufferSpec& b : spec.buffers)
     buffers.push_back(tflite::CreateBuffer(fbb, b.data.empty() ? 0 : fbb.CreateVector(b.data), b.offset, b.size));
   std::vector<flatbuffers::Offset<tflite::Tensor>> tensors;
-  for (const TensorSpec& t : spec.tensors)
-    tensors.push_back(tflite::CreateTensor(fbb, fbb.CreateVector(t.shape), t.type, t.buffer, fbb.CreateString(t.name)));
+  for (const TensorSpec& t : spec.tensors) {
+    flatbuffers::Offset<tflite::QuantizationParameters> quant;
+    if (!t.scale.empty())
+      quant = tflite::CreateQuantizationParameters(fbb, 0, 0, fbb.CreateVector(t.scale), fbb.CreateVector(t.zero_point),
+                                                   tflite::QuantizationDetails::NONE, 0, t.quantized_dimension);
+    tensors.push_back(tflite::CreateTensor(fbb, fbb.CreateVector(t.shape), t.type, t.buffer, fbb.CreateString(t.name),
+                                           quant));
+  }
   std::vector<flatbuffers::Offset<tflite::Operator>> ops;
-  for (const OpSpec& o : spec.ops)
-    ops.push_back(tflite::CreateOperator(fbb, o.opcode, fbb.CreateVector(o.inputs), fbb.CreateVector(o.outputs)));
+  for (const OpSpec& o : spec.ops) {
+    flatbuffers::Offset<void> options;
+    if (o.options == tflite::BuiltinOptions::Conv2DOptions)
+      options = tflite::CreateConv2DOptions(fbb, tflite::Padding::VALID, /*stride_w=*/0, /*stride_h=*/1).Union();
+    ops.push_back(tflite::CreateOperator(fbb, o.opcode, fbb.CreateVector(o.inputs), fbb.CreateVector(o.outputs),
+                                         o.options, options));
+  }
   std::vector<flatbuffers::Offset<tflite::SubGraph>> subgraphs;
   for (int i = 0; i < spec.subgraphs; ++i)
     subgraphs.push_back(tflite::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(spec.inputs),
@@ -251,9 +275,9 @@ TEST_CASE("tflite corrupt: a graph cycle") {
   // op #0 ADD(input, t2) -> t1; op #1 RELU(t1) -> t2: t2 feeds op #0 before it exists.
   ModelSpec m;
   m.codes = {{0, 0, ""}, {19, 19, ""}};
-  m.tensors = {{{1, 4}, tflite::TensorType::FLOAT32, 0, "input"},
-               {{1, 4}, tflite::TensorType::FLOAT32, 0, "t1"},
-               {{1, 4}, tflite::TensorType::FLOAT32, 0, "t2"}};
+  m.tensors = {f32({1, 4}, 0, "input"),
+               f32({1, 4}, 0, "t1"),
+               f32({1, 4}, 0, "t2")};
   m.buffers = {{}};
   m.ops = {{0, {0, 2}, {1}}, {1, {1}, {2}}};
   m.inputs = {0};
@@ -292,6 +316,47 @@ TEST_CASE("tflite corrupt: several subgraphs and other schema versions") {
   m = fc_model();
   m.version = 2;
   CHECK(error_of(m) == "model.tflite: schema version 2 is not supported (expected 3)");
+}
+
+TEST_CASE("tflite corrupt: options of the wrong type or out of range") {
+  ModelSpec m = fc_model();
+  m.ops[0].options = tflite::BuiltinOptions::Conv2DOptions;
+  CHECK(error_of(m) ==
+        "model.tflite: op #0 FULLY_CONNECTED: builtin options are Conv2DOptions, expected FullyConnectedOptions");
+  m.codes = {{3, 3, ""}};  // the same op read as CONV_2D: its stride_w of 0 is rejected before any division by it
+  CHECK(error_of(m) == "model.tflite: op #0 CONV_2D: option stride_w is 0 (must be >= 1)");
+}
+
+TEST_CASE("tflite reader: hybrid per-channel int8 weights are dequantized along their axis") {
+  // FULLY_CONNECTED with float activations and int8 weights [2,4], scales {0.5, 0.25} on axis 0, zero points {0, 2}.
+  ModelSpec m = fc_model();
+  m.tensors[1].type = tflite::TensorType::INT8;
+  m.tensors[1].scale = {0.5f, 0.25f};
+  m.tensors[1].zero_point = {0, 2};
+  m.buffers[1].data = {1, 2, 3, 4, 4, 6, 8, static_cast<uint8_t>(-2)};
+  Expected<Graph> g = read_tflite(build(m), "model.tflite");
+  REQUIRE_MESSAGE(g.has_value(), (g ? "" : g.error().to_string()));
+  const Tensor& w = g->tensor(1);
+  CHECK(w.dtype == DType::Float32);
+  CHECK(!w.quant.has_value());
+  // row 0: 0.5 * q; row 1: 0.25 * (q - 2)
+  const std::vector<float> expected = {0.5f, 1.0f, 1.5f, 2.0f, 0.5f, 1.0f, 1.5f, -1.0f};
+  CHECK(std::vector<float>(w.values<float>().begin(), w.values<float>().end()) == expected);
+}
+
+TEST_CASE("tflite corrupt: per-channel quantization that does not fit the shape") {
+  ModelSpec m = fc_model();
+  m.tensors[1].type = tflite::TensorType::INT8;
+  m.buffers[1].data.resize(8);
+  m.tensors[1].scale = {0.5f, 0.25f, 1.0f};
+  m.tensors[1].zero_point = {0, 0, 0};
+  CHECK(error_of(m) == "model.tflite: tensor 'weights': 3 per-channel scales but dimension 0 of shape [2,4] has size 2");
+  m.tensors[1].zero_point = {0};
+  CHECK(error_of(m) == "model.tflite: tensor 'weights': quantization has 3 scales but 1 zero points");
+  m.tensors[1].scale = {0.5f, 0.25f};
+  m.tensors[1].zero_point = {0, 0};
+  m.tensors[1].quantized_dimension = 5;
+  CHECK(error_of(m) == "model.tflite: tensor 'weights': quantized dimension 5 is outside shape [2,4]");
 }
 
 TEST_CASE("tflite corrupt: unsupported tensor types") {
