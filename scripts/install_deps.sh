@@ -7,7 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config          # toolchain
   libeigen3-dev libflatbuffers-dev flatbuffers-compiler  # GEMM, TFLite flatbuffers + flatc
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libstb-dev
-  clang                                                  # libFuzzer target in CI
+  zlib1g-dev                                             # gzipped IDX datasets
+  clang libclang-rt-14-dev                               # libFuzzer + sanitizer runtimes for CI
+  dataset-fashion-mnist                                  # labeled images: training, calibration, accuracy tests
   python3-numpy                                          # example-input script and cross-checks
 )
 
