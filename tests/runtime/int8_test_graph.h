@@ -2,6 +2,8 @@
 // on them directly (prepare + eval on plain buffers), for the integer kernel unit tests.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <memory>
 #include <span>
@@ -24,7 +26,7 @@ inline QuantParams qp_channels(std::vector<float> scales, int32_t axis) {
 // Adds an activation tensor.
 inline TensorId add_act(Graph& g, DType t, Shape shape, QuantParams q) {
   Tensor x;
-  x.name = "t" + std::to_string(g.tensors.size());
+  x.name = fmt::format("t{}", g.tensors.size());  // not "t" + to_string(): GCC 12 -Wrestrict false positive
   x.dtype = t;
   x.shape = std::move(shape);
   x.quant = std::move(q);
@@ -35,7 +37,7 @@ inline TensorId add_act(Graph& g, DType t, Shape shape, QuantParams q) {
 template <class T>
 TensorId add_const(Graph& g, Shape shape, const std::vector<T>& values, std::optional<QuantParams> q = std::nullopt) {
   Tensor x;
-  x.name = "c" + std::to_string(g.tensors.size());
+  x.name = fmt::format("c{}", g.tensors.size());
   x.shape = std::move(shape);
   x.set_values<T>(std::span<const T>(values));
   x.quant = std::move(q);
