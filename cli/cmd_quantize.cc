@@ -8,6 +8,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "calibration/dataset.h"
 #include "calibration/progress.h"
@@ -50,7 +51,9 @@ int run_quantize(const QuantizeArgs& a, Output& out) {
   Expected<PassManager> pm = PassManager::from_pipeline(*pipeline);
   if (!pm) return out.fail(pm.take_error());
   pm->set_verify_each(!a.no_verify_each);
-  if (!out.json()) pm->add_instrument(std::make_unique<SummaryInstrument>(stderr));
+  // Per-pass summary lines are informational: -q (log level err) silences them.
+  if (!out.json() && spdlog::should_log(spdlog::level::info))
+    pm->add_instrument(std::make_unique<SummaryInstrument>(stderr));
   if (a.print_ir_after_all) pm->add_instrument(std::make_unique<IrPrinterInstrument>(stderr, IrPrinterInstrument::Mode::All));
   else if (a.print_ir_after_change) pm->add_instrument(std::make_unique<IrPrinterInstrument>(stderr, IrPrinterInstrument::Mode::Changed));
   else if (!a.print_ir_after.empty())
