@@ -1,6 +1,8 @@
 // runtime/quantized_prepare.cc: shared prepare-step helpers of the integer kernels (see quantized_prepare.h).
 #include "runtime/quantized_prepare.h"
 
+#include <tuple>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -155,6 +157,29 @@ Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const T
   }
   if (v.size() != static_cast<size_t>(channels)) return bad_op(g, op_index, bias, "bias data size does not match its shape");
   return v;
+}
+
+Expected<ConvOutputStage> prepare_conv_output_stage(const Graph& g, int op_index, const Tensor* in, const Tensor& filter,
+                                                    const Tensor* bias, const Tensor* out, int channels,
+                                                    Activation activation, bool int16,
+                                                    const std::string& int16_zero_point_error) {
+  auto qi = per_tensor_quant(g, op_index, in);
+  if (!qi) return qi.take_error();
+  auto qo = per_tensor_quant(g, op_index, out);
+  if (!qo) return qo.take_error();
+  if (int16 && (qi->zero_point != 0 || qo->zero_point != 0)) return bad_op(g, op_index, in, int16_zero_point_error);
+  ConvOutputStage s;
+  s.input_offset = -qi->zero_point;
+  s.output_offset = qo->zero_point;
+  std::tie(s.act_min, s.act_max) = activation_range(activation, out->dtype, *qo);
+  auto m = per_channel_multipliers(g, op_index, *qi, filter, *qo, channels);
+  if (!m) return m.take_error();
+  s.multiplier = std::move(m->multiplier);
+  s.shift = std::move(m->shift);
+  auto b = bias_values(g, op_index, bias, channels);
+  if (!b) return b.take_error();
+  s.bias = std::move(*b);
+  return s;
 }
 
 }  // namespace tinyopt

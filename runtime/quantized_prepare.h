@@ -70,4 +70,19 @@ Expected<ChannelMultipliers> per_channel_multipliers(const Graph& g, int op_inde
 // the op has no bias. Errors: wrong dtype or element count.
 Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels);
 
+// The output stage CONV_2D and DEPTHWISE_CONV_2D share: input/output offsets, the fused-activation clamp, per-channel
+// multipliers/shifts and the bias. `int16_zero_point_error` is the message when a 16x8 op (int16 input) has a
+// non-zero zero point, which TFLM's 16x8 kernels do not accept.
+struct ConvOutputStage {
+  int32_t input_offset = 0, output_offset = 0;  // -input zero point, +output zero point
+  int32_t act_min = 0, act_max = 0;
+  std::vector<int32_t> multiplier;
+  std::vector<int> shift;
+  std::vector<int64_t> bias;
+};
+Expected<ConvOutputStage> prepare_conv_output_stage(const Graph& g, int op_index, const Tensor* in, const Tensor& filter,
+                                                    const Tensor* bias, const Tensor* out, int channels,
+                                                    Activation activation, bool int16,
+                                                    const std::string& int16_zero_point_error);
+
 }  // namespace tinyopt

@@ -50,22 +50,16 @@ Expected<DepthwiseInt8Params> prepare_depthwise_conv_2d_int8(const Graph& g, int
   p.out_w = out->shape[2];
   if (p.out_h != ph.out || p.out_w != pw.out || out->shape[3] != p.out_c || out->shape[0] != p.batches)
     return bad_op(g, op_index, out, "output shape does not match the depthwise convolution");
-  auto qi = per_tensor_quant(g, op_index, in);
-  if (!qi) return qi.take_error();
-  auto qo = per_tensor_quant(g, op_index, out);
-  if (!qo) return qo.take_error();
-  if (int16 && (qi->zero_point != 0 || qo->zero_point != 0))
-    return bad_op(g, op_index, in, "16x8 DEPTHWISE_CONV_2D needs zero points of 0");
-  p.input_offset = -qi->zero_point;
-  p.output_offset = qo->zero_point;
-  std::tie(p.act_min, p.act_max) = activation_range(o.activation, out->dtype, *qo);
-  auto m = per_channel_multipliers(g, op_index, *qi, *filter, *qo, p.out_c);
-  if (!m) return m.take_error();
-  p.multiplier = std::move(m->multiplier);
-  p.shift = std::move(m->shift);
-  auto b = bias_values(g, op_index, bias, p.out_c);
-  if (!b) return b.take_error();
-  p.bias = std::move(*b);
+  auto stage = prepare_conv_output_stage(g, op_index, in, *filter, bias, out, p.out_c, o.activation, int16,
+                                         "16x8 DEPTHWISE_CONV_2D needs zero points of 0");
+  if (!stage) return stage.take_error();
+  p.input_offset = stage->input_offset;
+  p.output_offset = stage->output_offset;
+  p.act_min = stage->act_min;
+  p.act_max = stage->act_max;
+  p.multiplier = std::move(stage->multiplier);
+  p.shift = std::move(stage->shift);
+  p.bias = std::move(stage->bias);
   return p;
 }
 
