@@ -76,7 +76,8 @@ int run_report(const ReportArgs& a, Output& out) {
     if (Expected<void> w = write(a.md_path, md); !w) return out.fail(w.take_error());
   }
   if (!a.html_path.empty())
-    if (Expected<void> w = write(a.html_path, render_html(main)); !w) return out.fail(w.take_error());
+    if (Expected<void> w = write(a.html_path, compare ? render_compare_html(*before, *after) : render_html(main)); !w)
+      return out.fail(w.take_error());
 
   if (a.json_given && a.json_path.empty()) out.print(json);
   else out.print(compare ? render_compare_text(*before, *after) + "\n" + render_text(main) : render_text(main));
@@ -100,7 +101,9 @@ CommandRun add_report(CLI::App& sub) {
   sub.add_option("--json", args->json_path, "JSON report: to file F, or to stdout when F is omitted")
       ->expected(0, 1);
   sub.add_option("--md", args->md_path, "write a Markdown report to F");
-  sub.add_option("--html", args->html_path, "write a self-contained HTML report (inline SVG charts) to F");
+  sub.add_option("--html", args->html_path,
+                 "write a self-contained HTML report (inline SVG charts, arena map; with --compare both side by side) "
+                 "to F");
   return [args, &sub](Output& out) {
     args->json_given = sub.count("--json") > 0;
     out.set_json(args->json_given && args->json_path.empty());

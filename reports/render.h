@@ -5,8 +5,13 @@
 //   { "schema", "model", "model_bytes", "total_macs", "total_weight_bytes",
 //     "targets": [{ "name", "core", "clock_mhz", "kernels", "word_bits", "flash_bytes", "model_bytes",
 //                   "kernel_code_bytes", "flash_capacity", "flash_free", "ram_bytes", "arena_bytes",
-//                   "arena_head_bytes", "arena_tail_bytes", "arena_lower_bound", "arena_gap", "ram_capacity",
-//                   "ram_free", "cycles", "latency_ms", "energy_mj" (null if unknown), "fits", "fallback_ops" }],
+//                   "arena_head_bytes", "arena_tail_bytes", "arena_lower_bound", "arena_gap",
+//                   "runtime_objects_bytes", "runtime_objects": { "interpreter_bytes", "op_resolver_bytes",
+//                   "op_resolver_ops", "estimate": true }, "ram_capacity", "ram_free", "cycles", "latency_ms",
+//                   "energy_mj" (null if unknown), "fits", "fallback_ops",
+//                   "arena_plan": [{ "name", "tensor" (null for scratch), "scratch_of_op" (null for tensors),
+//                                    "offset", "bytes", "first_scope", "last_scope" }] }],
+//   ram_bytes = arena_bytes + runtime_objects_bytes; scope 0 is the model inputs, op i runs in scope i + 1.
 //     "layers": [{ "index", "op", "name", "output_shape", "macs", "weight_bytes", "live_bytes", "scratch_bytes",
 //                  "cycles": [{ "target", "cycles", "estimated_by", "assumptions" }] }],
 //     "sparsity": null | { "weights", "zeros", "dense_bytes", "sparse_bytes", "encoding", "usable_by_tflm": false },
@@ -34,6 +39,16 @@ std::string render_html(const Report& r);  // self-contained page, inline SVG ch
 std::string render_compare_json(const Report& before, const Report& after);
 std::string render_compare_text(const Report& before, const Report& after);
 std::string render_compare_markdown(const Report& before, const Report& after);
+// Both reports on one page: the summary deltas, per-layer bars before and after side by side (layers matched by
+// output tensor name), and both arena maps.
+std::string render_compare_html(const Report& before, const Report& after);
+
+// Pieces of the HTML pages. arena_map_svg draws a head plan over the ops of `layers` (reports/render_arena_map.cc).
+std::string html_escape(const std::string& s);
+std::string html_page_start(const std::string& title);
+std::string arena_map_svg(const TflmArena& arena, const std::vector<LayerRow>& layers, const std::string& title);
+// The arena maps of a report: one per distinct plan (targets with the same word size and kernels share one).
+std::string arena_maps_html(const Report& r);
 
 // Small shared formatting helpers: "12.3 KiB", "1.23 M".
 std::string format_bytes(int64_t bytes);

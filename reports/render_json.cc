@@ -32,6 +32,11 @@ ordered_json report_to_json(const Report& r) {
     o["arena_tail_bytes"] = t.arena.tail_bytes;
     o["arena_lower_bound"] = t.arena.lower_bound_bytes;
     o["arena_gap"] = t.arena.head_bytes - t.arena.lower_bound_bytes;
+    o["runtime_objects_bytes"] = t.runtime_objects.total_bytes;
+    o["runtime_objects"] = {{"interpreter_bytes", t.runtime_objects.interpreter_bytes},
+                            {"op_resolver_bytes", t.runtime_objects.op_resolver_bytes},
+                            {"op_resolver_ops", t.runtime_objects.op_kinds},
+                            {"estimate", true}};
     o["ram_capacity"] = t.target.ram_bytes;
     o["ram_free"] = t.ram_free;
     o["cycles"] = t.cycles;
@@ -39,6 +44,17 @@ ordered_json report_to_json(const Report& r) {
     o["energy_mj"] = t.energy_mj ? ordered_json(*t.energy_mj) : ordered_json(nullptr);
     o["fits"] = t.fits;
     o["fallback_ops"] = t.fallback_ops;
+    ordered_json plan = ordered_json::array();
+    for (size_t i = 0; i < t.arena.requests.size(); ++i) {
+      const BufferRequest& b = t.arena.requests[i];
+      const TflmBuffer& what = t.arena.buffers[i];
+      plan.push_back({{"name", what.name},
+                      {"tensor", what.tensor >= 0 ? ordered_json(what.tensor) : ordered_json(nullptr)},
+                      {"scratch_of_op", what.op >= 0 ? ordered_json(what.op) : ordered_json(nullptr)},
+                      {"offset", t.arena.plan.offsets[i]}, {"bytes", b.size},
+                      {"first_scope", b.first_use}, {"last_scope", b.last_use}});
+    }
+    o["arena_plan"] = std::move(plan);
     targets.push_back(std::move(o));
   }
   j["targets"] = std::move(targets);

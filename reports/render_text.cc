@@ -20,11 +20,11 @@ std::string energy(const TargetResult& t) { return t.energy_mj ? fmt::format("{:
 std::string targets_table(const Report& r, bool md) {
   std::string out;
   if (md) {
-    out += "| target | core | kernels | flash (model + code) | RAM (arena) | arena lower bound | cycles | latency | "
+    out += "| target | core | kernels | flash (model + code) | RAM (arena + TFLM objects) | arena lower bound | cycles | latency | "
            "energy | verdict |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n";
   } else {
     out += fmt::format("{:<11} {:<15} {:<15} {:>22} {:>11} {:>11} {:>10} {:>11} {:>10}  {}\n", "target", "core",
-                       "kernels", "flash (model+code)", "RAM arena", "lower bnd", "cycles", "latency", "energy",
+                       "kernels", "flash (model+code)", "RAM", "lower bnd", "cycles", "latency", "energy",
                        "verdict");
   }
   for (const TargetResult& t : r.targets) {
@@ -41,6 +41,16 @@ std::string targets_table(const Report& r, bool md) {
                          format_bytes(static_cast<int64_t>(t.arena.lower_bound_bytes)), format_count(t.cycles),
                          t.latency_ms, energy(t), verdict(t));
   }
+  out += md ? "\n" : "";
+  for (const TargetResult& t : r.targets)
+    out += fmt::format("{}RAM {}: {} = arena {} (head {} + tail {}) + TFLM objects {} (interpreter {} + op resolver "
+                       "{}, estimate)\n", md ? "- " : "", t.target.name, format_bytes(t.ram_bytes),
+                       format_bytes(static_cast<int64_t>(t.arena.total_bytes)),
+                       format_bytes(static_cast<int64_t>(t.arena.head_bytes)),
+                       format_bytes(static_cast<int64_t>(t.arena.tail_bytes)),
+                       format_bytes(static_cast<int64_t>(t.runtime_objects.total_bytes)),
+                       format_bytes(static_cast<int64_t>(t.runtime_objects.interpreter_bytes)),
+                       format_bytes(static_cast<int64_t>(t.runtime_objects.op_resolver_bytes)));
   return out;
 }
 
@@ -103,8 +113,8 @@ std::string compare(const Report& before, const Report& after, bool md) {
   std::string out;
   out += md ? fmt::format("**{}** → **{}**\n\n", before.model, after.model)
             : fmt::format("before: {}\nafter:  {}\n", before.model, after.model);
-  out += md ? "| target | flash | RAM (arena) | cycles | latency | fits |\n|---|---:|---:|---:|---:|---|\n"
-            : fmt::format("{:<11} {:>30} {:>30} {:>26} {:>24}  {}\n", "target", "flash", "RAM (arena)", "cycles",
+  out += md ? "| target | flash | RAM | cycles | latency | fits |\n|---|---:|---:|---:|---:|---|\n"
+            : fmt::format("{:<11} {:>30} {:>30} {:>26} {:>24}  {}\n", "target", "flash", "RAM", "cycles",
                           "latency", "fits");
   for (size_t i = 0; i < before.targets.size() && i < after.targets.size(); ++i) {
     const TargetResult &b = before.targets[i], &a = after.targets[i];

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "reports/model_stats.h"
 
@@ -58,6 +59,26 @@ std::optional<SparsityInfo> sparsity_of(const Graph& g) {
   return s;
 }
 
+// Notes raised per target, printed once each: "note" when every target raised it, "a, b: note" otherwise; in the
+// order they were first raised.
+class TargetNotes {
+ public:
+  void add(const std::string& target, const std::string& note) {
+    auto it = std::find_if(notes_.begin(), notes_.end(), [&](const auto& n) { return n.first == note; });
+    if (it == notes_.end()) it = notes_.insert(notes_.end(), {note, {}});
+    if (std::find(it->second.begin(), it->second.end(), target) == it->second.end()) it->second.push_back(target);
+  }
+  std::vector<std::string> lines(size_t target_count) const {
+    std::vector<std::string> out;
+    for (const auto& [note, targets] : notes_)
+      out.push_back(targets.size() == target_count ? note : fmt::format("{}: {}", fmt::join(targets, ", "), note));
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::vector<std::string>>> notes_;
+};
+
 }  // namespace
 
 int64_t estimate_kernel_code_bytes(const Graph& g, KernelFamily kernels) {
@@ -91,7 +112,8 @@ Expected<Report> build_report(const Graph& g, std::string model_path, int64_t mo
     tr.model_bytes = model_bytes;
     tr.kernel_code_bytes = estimate_kernel_code_bytes(g, tr.kernels);
     tr.flash_bytes = tr.model_bytes + tr.kernel_code_bytes;
-    tr.ram_bytes = static_cast<int64_t>(tr.arena.total_bytes);
+    tr.runtime_objects = estimate_tflm_runtime_objects(g, t.word_bits / 8);
+    tr.ram_bytes = static_cast<int64_t>(tr.arena.total_bytes + tr.runtime_objects.total_bytes);
     tr.flash_free = t.flash_bytes - tr.flash_bytes;
     tr.ram_free = t.ram_bytes - tr.ram_bytes;
     tr.fits = tr.flash_free >= 0 && tr.ram_free >= 0;
@@ -123,14 +145,21 @@ Expected<Report> build_report(const Graph& g, std::string model_path, int64_t mo
     }
     r.layers.push_back(std::move(row));
   }
+  TargetNotes target_notes;
   for (TargetResult& tr : r.targets) {
     tr.latency_ms = static_cast<double>(tr.cycles) / (tr.target.clock_mhz * 1e3);
     if (tr.target.active_power_mw) tr.energy_mj = *tr.target.active_power_mw * tr.latency_ms / 1e3;
     if (tr.fallback_ops)
-      r.notes.push_back(fmt::format("{}: {} op(s) have no {} cost entry and use the fallback rule (flagged per layer)",
-                                    tr.target.name, tr.fallback_ops, kernel_family_name(tr.kernels)));
-    for (const std::string& n : tr.arena.notes) r.notes.push_back(fmt::format("{}: arena: {}", tr.target.name, n));
+      target_notes.add(tr.target.name, fmt::format("{} op(s) have no {} cost entry and use the fallback rule "
+                                                   "(flagged per layer)", tr.fallback_ops,
+                                                   kernel_family_name(tr.kernels)));
+    for (const std::string& n : tr.arena.notes) target_notes.add(tr.target.name, "arena: " + n);
   }
+  for (std::string& n : target_notes.lines(r.targets.size())) r.notes.push_back(std::move(n));
+  if (!r.targets.empty())
+    r.notes.push_back(fmt::format("RAM = tensor arena + the TFLM objects outside it (MicroInterpreter + "
+                                  "MicroMutableOpResolver<{}>), sized from TFLM's headers: an estimate; a profiler "
+                                  "or resource variables would add to it", r.targets[0].runtime_objects.op_kinds));
   r.notes.push_back("kernel code size is an estimate (30 KB interpreter + a few KB per op kind); the model bytes "
                     "are measured");
   if (r.sparsity)

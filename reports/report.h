@@ -13,6 +13,7 @@
 #include "reports/cost_model.h"
 #include "reports/target.h"
 #include "reports/tflm_arena.h"
+#include "reports/tflm_runtime_objects.h"
 
 namespace tinyopt {
 
@@ -37,8 +38,10 @@ struct TargetResult {
   int64_t model_bytes = 0;
   int64_t kernel_code_bytes = 0;
   int64_t flash_bytes = 0;
-  // RAM: the TFLM arena (head + tail) for the target's word size; lower bound of the head, and the gap.
+  // RAM: the TFLM arena (head + tail) for the target's word size (lower bound of the head, and the gap), plus
+  // the TFLM objects outside the arena (interpreter, op resolver: an estimate). ram_bytes is their sum.
   TflmArena arena;
+  TflmRuntimeObjects runtime_objects;
   int64_t ram_bytes = 0;
   int64_t cycles = 0;
   double latency_ms = 0;

@@ -53,6 +53,39 @@ struct Sizes {
 
 bool needs_planning(const Tensor& t) { return !t.is_constant && !t.is_variable && t.byte_size() != 0; }
 
+// TFLite's offline memory plan (metadata "OfflineMemoryAllocation", TFLM docs/memory_management.md): uint32
+// words [version, subgraph, tensor count, then one int32 offset per tensor, -1 = plan online]. Returns one entry
+// per tensor, or an empty vector when the model has no offline plan. TFLM refuses a plan whose tensor count is
+// not the model's (AllocationInfoBuilder::GetOfflinePlannedOffsets), and so does this.
+Expected<std::vector<long long>> offline_offsets(const Graph& g) {
+  std::vector<long long> offsets;
+  for (const MetadataEntry& m : g.metadata) {
+    if (m.name != "OfflineMemoryAllocation") continue;
+    const Location where{.file = g.source};
+    auto word = [&](size_t i) {
+      uint32_t w = 0;
+      for (size_t b = 0; b < 4; ++b) w |= static_cast<uint32_t>(m.data[4 * i + b]) << (8 * b);
+      return w;
+    };
+    if (m.data.size() < 12 || m.data.size() % 4 != 0)
+      return fail(Errc::BadInput, where, "metadata 'OfflineMemoryAllocation': {} bytes, not a header of 3 words "
+                  "and one word per tensor", m.data.size());
+    const size_t count = word(2);
+    if (count != g.tensors.size() || m.data.size() / 4 - 3 != count)
+      return fail(Errc::BadInput, where, "metadata 'OfflineMemoryAllocation': offsets for {} tensors ({} stored), "
+                  "the model has {} (TFLM refuses this plan)", count, m.data.size() / 4 - 3, g.tensors.size());
+    offsets.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      const auto offset = static_cast<int32_t>(word(3 + i));
+      if (offset < -1)
+        return fail(Errc::BadInput, where, "metadata 'OfflineMemoryAllocation': tensor {}: offset {} is negative",
+                    i, offset);
+      offsets[i] = offset;
+    }
+  }
+  return offsets;
+}
+
 }  // namespace
 
 Expected<TflmArena> estimate_tflm_arena(const Graph& g, const TflmArenaOptions& options) {
@@ -137,17 +170,21 @@ Expected<TflmArena> estimate_tflm_arena(const Graph& g, const TflmArenaOptions& 
   }
   for (TensorId id : g.outputs) last[id] = static_cast<int>(n_ops);
 
+  Expected<std::vector<long long>> offline = offline_offsets(g);
+  if (!offline) return offline.take_error();
   for (int id = 0; id < n_tensors; ++id) {
     const Tensor& t = g.tensor(id);
     if (!needs_planning(t)) continue;
-    a.requests.push_back({t.byte_size(), first[id], last[id]});
-    a.buffers.push_back({id, -1});
+    const long long fixed = offline->empty() ? BufferRequest::kOnlinePlanned : (*offline)[static_cast<size_t>(id)];
+    a.requests.push_back({.size = t.byte_size(), .first_use = first[id], .last_use = last[id], .offline_offset = fixed});
+    a.buffers.push_back({.tensor = id, .op = -1, .name = t.name});
   }
   for (size_t i = 0; i < n_ops; ++i)
     for (size_t bytes : kernel[i].scratch_buffers) {
       const int scope = static_cast<int>(i) + 1;
       a.requests.push_back({bytes, scope, scope});
-      a.buffers.push_back({-1, static_cast<int>(i)});
+      a.buffers.push_back({.tensor = -1, .op = static_cast<int>(i),
+                           .name = fmt::format("scratch of op #{} {}", i, op_kind_name(g.ops[i].kind))});
       a.ops[i].scratch_bytes += bytes;
     }
   a.plan = plan_arena(a.requests, kArenaAlignment);
@@ -188,9 +225,7 @@ std::string print_arena_plan(const Graph& g, const TflmArena& arena, int width) 
       const int lo = c * scopes / cols, hi = (c + 1) * scopes / cols - 1;
       if (r.first_use <= std::max(lo, hi) && lo <= r.last_use) row[static_cast<size_t>(c)] = '#';
     }
-    const TflmBuffer& b = arena.buffers[i];
-    const std::string name = b.tensor >= 0 ? g.tensor(b.tensor).name : fmt::format("scratch of op #{}", b.op);
-    out += fmt::format("{:>8} {:>7} |{}| {}\n", arena.plan.offsets[i], r.size, row, name);
+    out += fmt::format("{:>8} {:>7} |{}| {}\n", arena.plan.offsets[i], r.size, row, arena.buffers[i].name);
   }
   return out;
 }

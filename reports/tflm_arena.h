@@ -56,6 +56,7 @@ struct TflmOpMemory {
 struct TflmBuffer {
   int tensor = -1;
   int op = -1;
+  std::string name;  // the tensor's name, or "scratch of op #3 CONV_2D"
 };
 
 struct TflmArena {

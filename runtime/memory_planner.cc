@@ -16,10 +16,16 @@ bool live_together(const BufferRequest& a, const BufferRequest& b) {
 
 ArenaPlan plan_arena(std::span<const BufferRequest> requests, size_t alignment) {
   const size_t n = requests.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), size_t{0});
-  // Stable: equal aligned sizes keep request order, as TFLM's bubble sort (ReverseSortInPlace) does.
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  // TFLM's sort array: offline-planned buffers from the head in request order, online ones from the tail (so in
+  // reverse request order); then a stable sort of the online part by size, largest first.
+  std::vector<size_t> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    if (requests[i].offline_offset != BufferRequest::kOnlinePlanned) order.push_back(i);
+  const size_t first_online = order.size();
+  for (size_t i = n; i-- > 0;)
+    if (requests[i].offline_offset == BufferRequest::kOnlinePlanned) order.push_back(i);
+  std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(first_online), order.end(), [&](size_t a, size_t b) {
     return align_up(requests[a].size, alignment) > align_up(requests[b].size, alignment);
   });
 
@@ -30,15 +36,21 @@ ArenaPlan plan_arena(std::span<const BufferRequest> requests, size_t alignment) 
     const BufferRequest& r = requests[index];
     const size_t size = align_up(r.size, alignment);
     if (size == 0) continue;  // TFLM plans no zero-byte buffer; it stays at offset 0
+    if (r.offline_offset != BufferRequest::kOnlinePlanned) {
+      plan.offsets[index] = static_cast<size_t>(r.offline_offset);
+      plan.arena_bytes = std::max(plan.arena_bytes, plan.offsets[index] + size);
+      placed.push_back(index);
+      continue;
+    }
     std::vector<size_t> overlapping;
     for (size_t p : placed)
       if (live_together(requests[p], r) && requests[p].size > 0) overlapping.push_back(p);
-    std::sort(overlapping.begin(), overlapping.end(),
+    std::stable_sort(overlapping.begin(), overlapping.end(),
               [&](size_t a, size_t b) { return plan.offsets[a] < plan.offsets[b]; });
     size_t offset = 0;
     for (size_t p : overlapping) {
       if (plan.offsets[p] >= offset + size) break;  // the gap before p is big enough
-      offset = std::max(offset, align_up(plan.offsets[p] + requests[p].size, alignment));
+      offset = std::max(offset, plan.offsets[p] + align_up(requests[p].size, alignment));
     }
     plan.offsets[index] = offset;
     plan.arena_bytes = std::max(plan.arena_bytes, offset + size);
