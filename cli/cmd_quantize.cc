@@ -69,7 +69,12 @@ int run_quantize(const QuantizeArgs& a, Output& out) {
   if (Expected<void> ok = pm->run(g, ctx); !ok) return out.fail(ok.take_error());
 
   std::string canonical = print_pipeline(pm->pipeline());
-  g.metadata.erase(std::remove_if(g.metadata.begin(), g.metadata.end(), [](const MetadataEntry& m) { return m.name == "tinyopt_pipeline"; }),
+  // An offline memory plan indexes the input model's tensors and sizes; the quantized graph has others, and TFLM
+  // would refuse (or, with an equal tensor count, misplace) it: it goes, with the old pipeline string.
+  g.metadata.erase(std::remove_if(g.metadata.begin(), g.metadata.end(),
+                                  [](const MetadataEntry& m) {
+                                    return m.name == "tinyopt_pipeline" || m.name == "OfflineMemoryAllocation";
+                                  }),
                    g.metadata.end());
   g.metadata.push_back({"tinyopt_pipeline", std::vector<uint8_t>(canonical.begin(), canonical.end())});
   if (Expected<void> ok = write_tflite_file(g, a.output); !ok) return out.fail(ok.take_error());
