@@ -23,6 +23,8 @@
 namespace tinyopt {
 
 enum class ObserverKind { MinMax, MovingAverage, Percentile, Mse, Kl };
+inline constexpr ObserverKind kObserverKinds[] = {ObserverKind::MinMax, ObserverKind::MovingAverage,
+                                                  ObserverKind::Percentile, ObserverKind::Mse, ObserverKind::Kl};
 
 // "minmax", "ema", "percentile", "mse", "kl"
 std::string_view observer_kind_name(ObserverKind k);

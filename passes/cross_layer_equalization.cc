@@ -15,6 +15,7 @@
 
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
+#include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
@@ -24,6 +25,10 @@ Activation producer_activation(const Op& op) {
   if (auto* o = std::get_if<DepthwiseConv2DOptions>(&op.options)) return o->activation;
   return Activation::Relu6;  // anything else: treated as not equalizable
 }
+
+struct CrossLayerEqualizationOptions {
+  int iterations = 4;  // sweeps over the graph
+};
 
 class CrossLayerEqualizationPass : public Pass {
  public:
@@ -106,12 +111,11 @@ class CrossLayerEqualizationPass : public Pass {
 }  // namespace
 
 PassInfo cross_layer_equalization_pass_info() {
-  return {"cross-layer-equalization",
-          "Rescale channels of consecutive conv/depthwise pairs so their weight ranges match (helps int8 weights).",
-          {int_option("iterations", 4, "sweeps over the graph", 1, 100)},
-          [](const PassSpec& s) -> Expected<std::unique_ptr<Pass>> {
-            return std::unique_ptr<Pass>(std::make_unique<CrossLayerEqualizationPass>(static_cast<int>(s.get_int("iterations"))));
-          }};
+  return pass_info<CrossLayerEqualizationOptions>(
+      "cross-layer-equalization",
+      "Rescale channels of consecutive conv/depthwise pairs so their weight ranges match (helps int8 weights).",
+      {option("iterations", &CrossLayerEqualizationOptions::iterations, "sweeps over the graph", OptionRange{1, 100})},
+      [](CrossLayerEqualizationOptions o) { return std::make_unique<CrossLayerEqualizationPass>(o.iterations); });
 }
 
 }  // namespace tinyopt

@@ -11,6 +11,7 @@
 
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
+#include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
@@ -88,8 +89,8 @@ class DequantizeHybridWeightsPass : public Pass {
 }  // namespace
 
 PassInfo dequantize_hybrid_weights_pass_info() {
-  return {"dequantize-hybrid-weights", "Turn int8/fp16 constant weights of a float model into float32.", {},
-          [](const PassSpec&) -> Expected<std::unique_ptr<Pass>> { return std::unique_ptr<Pass>(std::make_unique<DequantizeHybridWeightsPass>()); }};
+  return pass_info("dequantize-hybrid-weights", "Turn int8/fp16 constant weights of a float model into float32.",
+                   [] { return std::make_unique<DequantizeHybridWeightsPass>(); });
 }
 
 }  // namespace tinyopt

@@ -12,6 +12,7 @@
 
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
+#include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
@@ -91,8 +92,8 @@ class FoldBatchnormPass : public Pass {
 }  // namespace
 
 PassInfo fold_batchnorm_pass_info() {
-  return {"fold-batchnorm", "Fold per-channel MUL/ADD-by-constant after a conv or FC into its weights and bias.", {},
-          [](const PassSpec&) -> Expected<std::unique_ptr<Pass>> { return std::unique_ptr<Pass>(std::make_unique<FoldBatchnormPass>()); }};
+  return pass_info("fold-batchnorm", "Fold per-channel MUL/ADD-by-constant after a conv or FC into its weights and bias.",
+                   [] { return std::make_unique<FoldBatchnormPass>(); });
 }
 
 }  // namespace tinyopt

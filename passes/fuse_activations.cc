@@ -11,6 +11,7 @@
 
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
+#include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
@@ -58,8 +59,8 @@ class FuseActivationsPass : public Pass {
 }  // namespace
 
 PassInfo fuse_activations_pass_info() {
-  return {"fuse-activations", "Fuse RELU/RELU6 into the conv, FC or elementwise op that produces their input.", {},
-          [](const PassSpec&) -> Expected<std::unique_ptr<Pass>> { return std::unique_ptr<Pass>(std::make_unique<FuseActivationsPass>()); }};
+  return pass_info("fuse-activations", "Fuse RELU/RELU6 into the conv, FC or elementwise op that produces their input.",
+                   [] { return std::make_unique<FuseActivationsPass>(); });
 }
 
 }  // namespace tinyopt

@@ -1,4 +1,4 @@
-// passes/pass.cc: typed access to option values, canonical printing of a PassSpec, option-table helpers.
+// passes/pass.cc: canonical printing of a PassSpec and its list values.
 #include "passes/pass.h"
 
 #include <charconv>
@@ -7,16 +7,7 @@
 
 namespace tinyopt {
 
-bool PassSpec::get_bool(const std::string& key) const { return options.at(key) == "true"; }
-
-int64_t PassSpec::get_int(const std::string& key) const { return std::strtoll(options.at(key).c_str(), nullptr, 10); }
-
-double PassSpec::get_float(const std::string& key) const { return std::strtod(options.at(key).c_str(), nullptr); }
-
-const std::string& PassSpec::get_string(const std::string& key) const { return options.at(key); }
-
-std::vector<std::string> PassSpec::get_list(const std::string& key) const {
-  const std::string& v = options.at(key);
+std::vector<std::string> split_list_value(const std::string& v) {
   std::vector<std::string> out;
   if (v.size() < 2) return out;
   std::string inner = v.substr(1, v.size() - 2);
@@ -60,30 +51,6 @@ std::string format_float_option(double v) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, r.ptr);
-}
-
-OptionSpec bool_option(std::string name, bool def, std::string help) {
-  return {std::move(name), OptionKind::Bool, def ? "true" : "false", std::move(help), {}};
-}
-
-OptionSpec int_option(std::string name, int64_t def, std::string help, double min, double max) {
-  return {std::move(name), OptionKind::Int, std::to_string(def), std::move(help), {}, min, max};
-}
-
-OptionSpec float_option(std::string name, double def, std::string help, double min, double max) {
-  return {std::move(name), OptionKind::Float, format_float_option(def), std::move(help), {}, min, max};
-}
-
-OptionSpec enum_option(std::string name, std::string def, std::vector<std::string> choices, std::string help) {
-  return {std::move(name), OptionKind::Enum, std::move(def), std::move(help), std::move(choices)};
-}
-
-OptionSpec string_option(std::string name, std::string def, std::string help) {
-  return {std::move(name), OptionKind::String, std::move(def), std::move(help), {}};
-}
-
-OptionSpec list_option(std::string name, std::string help) {
-  return {std::move(name), OptionKind::List, "[]", std::move(help), {}};
 }
 
 }  // namespace tinyopt

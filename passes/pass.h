@@ -1,11 +1,11 @@
 // passes/pass.h: the Pass interface, its declared options, and what a pass gets (PassContext) and returns
 // (PassResult).
 //
-// A pass is described once by a PassInfo: its kebab-case name, a one-line summary, an option table and a
-// factory. The option table feeds the pipeline parser (passes/pipeline_parser.h), `tinyopt passes`, the
-// canonical printed form and the JSON config, so an option is declared in exactly one place. Option values are
-// kept as canonical strings in a PassSpec (what the pipeline text says, defaults filled in); the factory reads
-// them through typed getters that cannot fail, because the parser has already checked every value.
+// A pass is described once by a PassInfo: its kebab-case name, a one-line summary, an option table, what inputs
+// it needs beyond the graph, and a factory. The option table is declared once, typed, in the pass's file
+// (passes/pass_options.h); it feeds the pipeline parser (passes/pipeline_parser.h), `tinyopt passes`, the
+// canonical printed form, the JSON config and the subcommands' CLI flags. Option values travel as canonical text
+// in a PassSpec (what the pipeline says, defaults filled in); the factory stores them into the pass's option struct.
 //
 // The registry of passes is an explicit list in passes/registry.cc; running them is passes/pass_manager.h.
 #pragma once
@@ -26,6 +26,8 @@ namespace tinyopt {
 
 struct CalibrationSet;   // calibration/dataset.h
 struct CalibrationStats; // calibration/stats.h
+struct Dataset;          // train/dataset.h
+struct Target;           // reports/target.h
 
 // The type of an option's value, which decides how the parser checks it and how it is printed.
 enum class OptionKind {
@@ -53,15 +55,13 @@ struct PassSpec {
   std::string name;
   std::map<std::string, std::string> options;  // sorted by key: the canonical print order
 
-  bool get_bool(const std::string& key) const;
-  int64_t get_int(const std::string& key) const;
-  double get_float(const std::string& key) const;
-  const std::string& get_string(const std::string& key) const;
-  std::vector<std::string> get_list(const std::string& key) const;
   // "quantize{activations=int8,weights=per-channel}": every option, keys sorted, defaults included.
   std::string print() const;
   bool operator==(const PassSpec&) const = default;
 };
+
+// The items of a canonical list value: "[a,b]" -> {"a", "b"}.
+std::vector<std::string> split_list_value(const std::string& canonical);
 
 // What a pass run did: the manager prints `summary`, skips IR dumps when !changed, and --json reports all of it.
 struct PassResult {
@@ -76,7 +76,9 @@ struct PassResult {
 struct PassContext {
   const CalibrationSet* calibration = nullptr;  // samples for calibration (quantize), evaluation (prune, distill)
   const CalibrationStats* stats = nullptr;      // precomputed activation statistics (quantize skips calibrating)
+  const Dataset* training = nullptr;            // labelled training samples (distillation with labels)
   const Graph* teacher = nullptr;               // the float teacher for distillation
+  const Target* target = nullptr;               // the board a pass optimizes for
   uint64_t seed = 0;
   bool progress = false;                        // a progress bar on stderr is allowed (stderr is a terminal)
   std::function<void(const std::string&)> log;  // debug lines; may be empty
@@ -98,25 +100,27 @@ class Pass {
 
 using PassFactory = std::function<Expected<std::unique_ptr<Pass>>(const PassSpec&)>;
 
-// A registered pass: name, summary, option table, factory.
+// What a pass needs beyond the graph. The pipeline driver (passes/driver.h) loads exactly what the pipeline's
+// passes need, and a missing input is an error naming the pass and the flag that supplies it.
+struct PassNeeds {
+  bool calibration = false;    // samples of the model inputs (--calib)
+  bool labelled_data = false;  // training samples with labels (--train)
+  bool teacher = false;        // a teacher model (--teacher, or the model as it entered the pipeline)
+  bool target = false;         // a target board (--target)
+};
+
+// A registered pass: name, summary, option table, factory, inputs.
 struct PassInfo {
   std::string name;
   std::string summary;
   std::vector<OptionSpec> options;
   PassFactory create;
+  PassNeeds needs;
 
   const OptionSpec* find_option(std::string_view key) const;
   // The spec with every option at its default.
   PassSpec default_spec() const;
 };
-
-// Helpers to write option tables briefly.
-OptionSpec bool_option(std::string name, bool def, std::string help);
-OptionSpec int_option(std::string name, int64_t def, std::string help, double min = -1e18, double max = 1e18);
-OptionSpec float_option(std::string name, double def, std::string help, double min = -1e300, double max = 1e300);
-OptionSpec enum_option(std::string name, std::string def, std::vector<std::string> choices, std::string help);
-OptionSpec string_option(std::string name, std::string def, std::string help);
-OptionSpec list_option(std::string name, std::string help);
 
 // Canonical text of a float option value (shortest text that reads back to the same double).
 std::string format_float_option(double v);

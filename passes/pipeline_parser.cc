@@ -2,6 +2,8 @@
 // textual pipeline (see pipeline_parser.h).
 #include "passes/pipeline_parser.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -138,59 +140,13 @@ std::string kind_placeholder(const OptionSpec& o) {
   return "";
 }
 
-// Step 2 for one value: checks it against the option's kind and returns its canonical text.
+// Step 2 for one value: checks it against the option's kind (check_option_value) and points at it on failure.
 Expected<std::string> canonical_value(std::string_view text, const PassInfo& info, const OptionSpec& o, const Piece& v) {
-  auto bad = [&](const std::string& why) {
-    return point_at(text, v.offset, std::max<size_t>(v.text.size(), 1),
-                    "bad value '" + v.text + "' for option '" + info.name + "." + o.name + "': " + why,
-                    info.name + "." + o.name + " takes " + kind_placeholder(o) + " (" + o.help + ")");
-  };
-  switch (o.kind) {
-    case OptionKind::Bool:
-      if (v.text == "true" || v.text == "1") return std::string("true");
-      if (v.text == "false" || v.text == "0") return std::string("false");
-      return bad("expected true or false");
-    case OptionKind::Int: {
-      char* end = nullptr;
-      long long x = std::strtoll(v.text.c_str(), &end, 10);
-      if (v.text.empty() || *end) return bad("expected an integer");
-      if (x < o.min || x > o.max) return bad("out of range [" + format_float_option(o.min) + ", " + format_float_option(o.max) + "]");
-      return std::to_string(x);
-    }
-    case OptionKind::Float: {
-      char* end = nullptr;
-      double x = std::strtod(v.text.c_str(), &end);
-      if (v.text.empty() || *end || !std::isfinite(x)) return bad("expected a number");
-      if (x < o.min || x > o.max) return bad("out of range [" + format_float_option(o.min) + ", " + format_float_option(o.max) + "]");
-      return format_float_option(x);
-    }
-    case OptionKind::Enum: {
-      if (std::find(o.choices.begin(), o.choices.end(), v.text) != o.choices.end()) return v.text;
-      std::string near = closest_name(v.text, o.choices);
-      return bad(near.empty() ? "not one of " + kind_placeholder(o) : "did you mean '" + near + "'?");
-    }
-    case OptionKind::String:
-      if (v.text.find_first_of(",{}[]=") != std::string::npos) return bad("text may not contain , { } [ ] =");
-      return v.text;
-    case OptionKind::List: {
-      std::string inner = v.text;
-      if (!inner.empty() && inner.front() == '[') {
-        if (inner.back() != ']') return bad("expected [a,b,...]");
-        inner = inner.substr(1, inner.size() - 2);
-      }
-      std::string out = "[";
-      size_t off = 0;
-      for (const Piece& item : split_top(inner, 0)) {
-        (void)off;
-        if (item.text.empty()) continue;
-        if (item.text.find_first_of("{}[]=") != std::string::npos) return bad("list items may not contain { } [ ] =");
-        if (out.size() > 1) out += ',';
-        out += item.text;
-      }
-      return out + "]";
-    }
-  }
-  return bad("unknown option kind");
+  Expected<std::string> c = check_option_value(o, v.text);
+  if (c) return c;
+  return point_at(text, v.offset, std::max<size_t>(v.text.size(), 1),
+                  "bad value '" + v.text + "' for option '" + info.name + "." + o.name + "': " + c.error().message,
+                  info.name + "." + o.name + " takes " + kind_placeholder(o) + " (" + o.help + ")");
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -291,6 +247,60 @@ std::string print_pipeline(const Pipeline& p) {
     s += spec.print();
   }
   return s;
+}
+
+Expected<std::string> check_option_value(const OptionSpec& o, std::string_view value) {
+  const std::string v(value);
+  // Numbers may carry a leading '+' (from_chars takes none).
+  const std::string number = !v.empty() && v[0] == '+' ? v.substr(1) : v;
+  auto bad = [](const std::string& why) -> Expected<std::string> { return fail(Errc::BadInput, {}, "{}", why); };
+  switch (o.kind) {
+    case OptionKind::Bool:
+      if (v == "true" || v == "1") return std::string("true");
+      if (v == "false" || v == "0") return std::string("false");
+      return bad("expected true or false");
+    case OptionKind::Int: {
+      long long x = 0;
+      const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), x);
+      if (number.empty() || ec != std::errc() || end != number.data() + number.size()) return bad("expected an integer");
+      if (x < o.min || x > o.max)
+        return bad("out of range [" + format_float_option(o.min) + ", " + format_float_option(o.max) + "]");
+      return std::to_string(x);
+    }
+    case OptionKind::Float: {
+      double x = 0;
+      const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), x);
+      if (number.empty() || ec != std::errc() || end != number.data() + number.size() || !std::isfinite(x))
+        return bad("expected a number");
+      if (x < o.min || x > o.max)
+        return bad("out of range [" + format_float_option(o.min) + ", " + format_float_option(o.max) + "]");
+      return format_float_option(x);
+    }
+    case OptionKind::Enum: {
+      if (std::find(o.choices.begin(), o.choices.end(), v) != o.choices.end()) return v;
+      std::string near = closest_name(v, o.choices);
+      return bad(near.empty() ? "not one of " + kind_placeholder(o) : "did you mean '" + near + "'?");
+    }
+    case OptionKind::String:
+      if (v.find_first_of(",{}[]=") != std::string::npos) return bad("text may not contain , { } [ ] =");
+      return v;
+    case OptionKind::List: {
+      std::string inner = v;
+      if (!inner.empty() && inner.front() == '[') {
+        if (inner.back() != ']') return bad("expected [a,b,...]");
+        inner = inner.substr(1, inner.size() - 2);
+      }
+      std::string out = "[";
+      for (const Piece& item : split_top(inner, 0)) {
+        if (item.text.empty()) continue;
+        if (item.text.find_first_of("{}[]=") != std::string::npos) return bad("list items may not contain { } [ ] =");
+        if (out.size() > 1) out += ',';
+        out += item.text;
+      }
+      return out + "]";
+    }
+  }
+  return bad("unknown option kind");
 }
 
 }  // namespace tinyopt

@@ -35,6 +35,11 @@ std::string print_pipeline(const Pipeline& p);
 // The name in `candidates` closest to `word` by edit distance, or "" when none is close enough to suggest.
 std::string closest_name(std::string_view word, const std::vector<std::string>& candidates);
 
+// Checks one option value against its declared kind and range and returns its canonical text ("0.80" -> "0.8",
+// "1" -> "true" for a bool, "a,b" -> "[a,b]" for a list). The error message says what is wrong, without a
+// location: the caller names the pipeline position or the CLI flag.
+Expected<std::string> check_option_value(const OptionSpec& o, std::string_view value);
+
 // "granularity=element|channel (default element), skip=<list>, sparsity=<float> (default 0.5)".
 std::string describe_options(const PassInfo& info);
 

@@ -29,19 +29,23 @@
 #include "calibration/calibrate.h"
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
+#include "passes/pass_options.h"
 #include "passes/quantize_math.h"
 
 namespace tinyopt {
 namespace {
 
+enum class WeightGranularity { PerChannel, PerTensor };
+
 struct QuantizeOptions {
-  bool per_channel = true;
-  DType activations = DType::Int8;
-  std::vector<std::string> int16_layers;
-  ObserverConfig observer;
-  size_t num_calib = 0;
-  bool float_io = false;
+  DType activations = DType::Int8;          // int8, or int16 with int8 weights (16x8)
   bool bias_correction = false;
+  bool float_io = false;
+  std::vector<std::string> int16_layers;    // output tensor names of ops run in 16x8
+  size_t num_calib = 0;                     // 0: every sample
+  ObserverKind observer = ObserverKind::MinMax;
+  double percentile = 99.99;                // percentile observer
+  WeightGranularity weights = WeightGranularity::PerChannel;
 };
 
 bool shares_params(OpKind k) {
@@ -87,7 +91,7 @@ class QuantizePass : public Pass {
       if (!ctx.calibration)
         return fail(Errc::BadInput, {.option = "quantize"}, "quantize needs calibration data (--calib) or statistics");
       CalibrationOptions co;
-      co.observer = o_.observer;
+      co.observer = ObserverConfig{.kind = o_.observer, .percentile = o_.percentile};
       co.num_samples = o_.num_calib;
       co.progress = ctx.progress;
       if (o_.bias_correction)
@@ -136,8 +140,8 @@ class QuantizePass : public Pass {
 
     result_.changed = true;
     result_.summary = fmt::format("quantized {} ops ({} activations, {} weights, observer {}, {} calibration samples{})",
-                                  g.ops.size(), dtype_name(o_.activations), o_.per_channel ? "per-channel" : "per-tensor",
-                                  observer_kind_name(o_.observer.kind), stats->samples,
+                                  g.ops.size(), dtype_name(o_.activations), o_.weights == WeightGranularity::PerChannel ? "per-channel" : "per-tensor",
+                                  observer_kind_name(o_.observer), stats->samples,
                                   o_.bias_correction ? ", bias correction" : "");
     return result_;
   }
@@ -215,7 +219,7 @@ class QuantizePass : public Pass {
       auto& gr = group_range[static_cast<size_t>(uf.find(id))];
       gr = gr ? Range{std::min(gr->min, r->min), std::max(gr->max, r->max)} : *r;
     }
-    if (o_.observer.kind == ObserverKind::Percentile || o_.observer.kind == ObserverKind::Mse || o_.observer.kind == ObserverKind::Kl)
+    if (o_.observer == ObserverKind::Percentile || o_.observer == ObserverKind::Mse || o_.observer == ObserverKind::Kl)
       result_.counters["observed_range_tensors"] = unclipped;
     for (const Op& op : g.ops)
       if (auto f = fixed_output_params(op.kind, tensor_type[static_cast<size_t>(op.outputs[0])]))
@@ -283,7 +287,7 @@ class QuantizePass : public Pass {
     std::vector<float> w(wv.begin(), wv.end());
     // FULLY_CONNECTED weights stay per-tensor, as the TFLite int8 spec lists them and the converter writes them:
     // Arm NN 20.08 (Debian's, CpuRef) aborts on per-axis FULLY_CONNECTED weights.
-    const bool per_channel = o_.per_channel && op0.kind != OpKind::FullyConnected;
+    const bool per_channel = o_.weights == WeightGranularity::PerChannel && op0.kind != OpKind::FullyConnected;
     int qaxis = per_channel ? axis : -1;
     QuantizedWeights qw = quantize_weights(w, wshape, qaxis);
     if (qw.zero_channels)
@@ -426,28 +430,22 @@ class QuantizePass : public Pass {
 }  // namespace
 
 PassInfo quantize_pass_info() {
-  return {"quantize",
-          "Post-training full-integer quantization (TFLite int8 spec), calibrated on the pipeline's data.",
-          {enum_option("activations", "int8", {"int8", "int16"}, "activation type: int8, or int16 with int8 weights (16x8)"),
-           bool_option("bias-correction", false, "empirical bias correction of the weight rounding error"),
-           bool_option("float-io", false, "keep float model inputs/outputs (QUANTIZE/DEQUANTIZE at the edges)"),
-           list_option("int16-layers", "output tensor names of ops run in 16x8 (mixed precision)"),
-           int_option("num-calib", 0, "calibration samples to use (0: all)", 0, 1e9),
-           enum_option("observer", "minmax", {"minmax", "ema", "percentile", "mse", "kl"}, "activation range observer"),
-           float_option("percentile", 99.99, "percentile observer: kept fraction in percent", 50.0, 100.0),
-           enum_option("weights", "per-channel", {"per-channel", "per-tensor"}, "weight scale granularity")},
-          [](const PassSpec& s) -> Expected<std::unique_ptr<Pass>> {
-            QuantizeOptions o;
-            o.per_channel = s.get_string("weights") == "per-channel";
-            o.activations = s.get_string("activations") == "int16" ? DType::Int16 : DType::Int8;
-            o.int16_layers = s.get_list("int16-layers");
-            o.observer.kind = *observer_kind_from_name(s.get_string("observer"));
-            o.observer.percentile = s.get_float("percentile");
-            o.num_calib = static_cast<size_t>(s.get_int("num-calib"));
-            o.float_io = s.get_bool("float-io");
-            o.bias_correction = s.get_bool("bias-correction");
-            return std::unique_ptr<Pass>(std::make_unique<QuantizePass>(std::move(o)));
-          }};
+  EnumNames<ObserverKind> observers;
+  for (ObserverKind k : kObserverKinds) observers.emplace_back(std::string(observer_kind_name(k)), k);
+  using O = QuantizeOptions;
+  return pass_info<O>(
+      "quantize", "Post-training full-integer quantization (TFLite int8 spec), calibrated on the pipeline's data.",
+      {option("activations", &O::activations, "activation type: int8, or int16 with int8 weights (16x8)",
+              {{"int8", DType::Int8}, {"int16", DType::Int16}}),
+       option("bias-correction", &O::bias_correction, "empirical bias correction of the weight rounding error"),
+       option("float-io", &O::float_io, "keep float model inputs/outputs (QUANTIZE/DEQUANTIZE at the edges)"),
+       option("int16-layers", &O::int16_layers, "output tensor names of ops run in 16x8 (mixed precision)"),
+       option("num-calib", &O::num_calib, "calibration samples to use (0: all)", OptionRange{0, 1e9}),
+       option("observer", &O::observer, "activation range observer", observers),
+       option("percentile", &O::percentile, "percentile observer: kept fraction in percent", OptionRange{50.0, 100.0}),
+       option("weights", &O::weights, "weight scale granularity",
+              {{"per-channel", WeightGranularity::PerChannel}, {"per-tensor", WeightGranularity::PerTensor}})},
+      [](O o) { return std::make_unique<QuantizePass>(std::move(o)); }, PassNeeds{.calibration = true});
 }
 
 }  // namespace tinyopt

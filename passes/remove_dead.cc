@@ -7,6 +7,7 @@
 
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
+#include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
@@ -42,8 +43,8 @@ class RemoveDeadPass : public Pass {
 }  // namespace
 
 PassInfo remove_dead_pass_info() {
-  return {"remove-dead", "Remove ops whose results are never used, and tensors nothing references.", {},
-          [](const PassSpec&) -> Expected<std::unique_ptr<Pass>> { return std::unique_ptr<Pass>(std::make_unique<RemoveDeadPass>()); }};
+  return pass_info("remove-dead", "Remove ops whose results are never used, and tensors nothing references.",
+                   [] { return std::make_unique<RemoveDeadPass>(); });
 }
 
 }  // namespace tinyopt

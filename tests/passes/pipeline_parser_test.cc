@@ -4,23 +4,56 @@
 
 #include <doctest/doctest.h>
 
+#include "passes/pass_options.h"
 #include "passes/pipeline_parser.h"
 
 using namespace tinyopt;
 
 namespace {
 
-// A registry of test passes, so the tests do not depend on which real passes exist.
+// Test passes with typed option tables (passes/pass_options.h), so the tests do not depend on which real passes
+// exist. Their factories keep the last options they were given, to check what a parsed pipeline stores.
+enum class Granularity { Element, Channel };
+struct PruneTestOptions {
+  double sparsity = 0.5;
+  Granularity granularity = Granularity::Element;
+  std::vector<std::string> skip;
+};
+enum class Weights { PerChannel, PerTensor };
+enum class Activations { Int8, Int16 };
+struct QuantizeTestOptions {
+  Weights weights = Weights::PerChannel;
+  Activations activations = Activations::Int8;
+  bool float_io = false;
+  int64_t num_calib = 0;
+};
+PruneTestOptions last_prune;
+QuantizeTestOptions last_quantize;
+
+class NoPass : public Pass {
+ public:
+  Expected<PassResult> run(Graph&, PassContext&) override { return PassResult{}; }
+};
+
 PassRegistry test_registry() {
-  auto none = [](const PassSpec&) -> Expected<std::unique_ptr<Pass>> { return fail(Errc::Internal, {}, "unused"); };
+  using P = PruneTestOptions;
+  using Q = QuantizeTestOptions;
   std::vector<PassInfo> infos = {
-      {"prune", "test", {float_option("sparsity", 0.5, "fraction of zeros", 0.0, 0.999),
-                         enum_option("granularity", "element", {"element", "channel"}, "element|channel"),
-                         list_option("skip", "op names to leave dense")}, none},
-      {"fold-batchnorm", "test", {}, none},
-      {"quantize", "test", {enum_option("weights", "per-channel", {"per-channel", "per-tensor"}, "granularity"),
-                            enum_option("activations", "int8", {"int8", "int16"}, "type"),
-                            bool_option("float-io", false, "float edges"), int_option("num-calib", 0, "samples", 0, 1e9)}, none},
+      pass_info<P>("prune", "test",
+                   {option("sparsity", &P::sparsity, "fraction of zeros", OptionRange{0.0, 0.999}),
+                    option("granularity", &P::granularity, "element|channel",
+                           {{"element", Granularity::Element}, {"channel", Granularity::Channel}}),
+                    option("skip", &P::skip, "op names to leave dense")},
+                   [](P o) { last_prune = o; return std::make_unique<NoPass>(); }),
+      pass_info("fold-batchnorm", "test", [] { return std::make_unique<NoPass>(); }),
+      pass_info<Q>("quantize", "test",
+                   {option("weights", &Q::weights, "granularity",
+                           {{"per-channel", Weights::PerChannel}, {"per-tensor", Weights::PerTensor}}),
+                    option("activations", &Q::activations, "type",
+                           {{"int8", Activations::Int8}, {"int16", Activations::Int16}}),
+                    option("float-io", &Q::float_io, "float edges"),
+                    option("num-calib", &Q::num_calib, "samples", OptionRange{0, 1e9})},
+                   [](Q o) { last_quantize = o; return std::make_unique<NoPass>(); }),
   };
   Expected<PassRegistry> r = PassRegistry::from_list(std::move(infos));
   REQUIRE(r);
@@ -40,9 +73,15 @@ TEST_CASE("pipeline: lists stay one value and bare flags mean true") {
   PassRegistry reg = test_registry();
   Expected<Pipeline> p = parse_pipeline("prune{sparsity=0.8,skip=[conv_0,dense_out]},quantize{float-io}", reg);
   REQUIRE(p);
-  CHECK((*p)[0].get_list("skip") == std::vector<std::string>{"conv_0", "dense_out"});
-  CHECK((*p)[0].get_float("sparsity") == doctest::Approx(0.8));
-  CHECK((*p)[1].get_bool("float-io"));
+  CHECK((*p)[0].options.at("skip") == "[conv_0,dense_out]");
+  CHECK((*p)[1].options.at("float-io") == "true");
+  // The factories store the canonical text into the typed structs.
+  REQUIRE(make_pass(reg, (*p)[0]));
+  REQUIRE(make_pass(reg, (*p)[1]));
+  CHECK(last_prune.skip == std::vector<std::string>{"conv_0", "dense_out"});
+  CHECK(last_prune.sparsity == doctest::Approx(0.8));
+  CHECK(last_prune.granularity == Granularity::Element);
+  CHECK(last_quantize.float_io);
 }
 
 TEST_CASE("pipeline: parse(print(p)) == p for random pipelines") {

@@ -1,0 +1,63 @@
+// passes/driver.h: one pipeline run from files to a written model, the flow every optimizing subcommand shares
+// (`quantize` today; `optimize`, `prune`, `distill` are presets over it too):
+//
+//   read the model -> build the passes -> load exactly the inputs they need (PassInfo::needs) -> run them with
+//   the verifier between passes -> stamp provenance -> write the model atomically -> return what happened.
+//
+// A pass that needs an input the caller did not supply is an error naming the pass and the flag that supplies
+// it ("pass 'quantize' needs calibration samples: give --calib DATA"), raised before anything runs. Inputs no
+// pass needs are not read at all. Printing (summary lines, JSON) is the caller's: the driver returns records.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calibration/dataset.h"
+#include "passes/pass_manager.h"
+#include "reports/target.h"
+#include "train/dataset.h"
+
+namespace tinyopt {
+
+// Where each input comes from. An empty path means "not given".
+struct DriverInputs {
+  std::string model;                              // the model the pipeline starts from (.tflite)
+  std::string calibration;                        // --calib DATA: samples of the model input
+  CalibrationDataOptions calibration_options;     // --scale, --offset, --num-calib
+  std::string training;                           // --train DATA: labelled samples
+  std::string teacher;                            // --teacher FILE (default: the model as it entered)
+  std::string target;                             // --target T: a bundled target name or a .json file
+  std::optional<std::filesystem::path> targets_dir;  // where target names are looked up
+  std::string output;                             // -o OUT.tflite
+};
+
+struct DriverOptions {
+  bool verify_each = true;                               // the verifier after every pass
+  bool progress = false;                                 // passes may draw progress bars on stderr
+  std::vector<std::unique_ptr<PassInstrument>> instruments;  // summary lines, IR dumps
+};
+
+struct DriverResult {
+  Graph graph;                        // the model as written
+  std::string pipeline;               // canonical text, as stored in the model's "tinyopt_pipeline" metadata
+  std::vector<PassRunRecord> records; // one per pass, in order
+  std::vector<std::string> notes;     // every pass's notes (fallbacks), in order
+  size_t calibration_samples = 0;     // 0 when no pass needed calibration data
+};
+
+// The flag that supplies each kind of input, for messages: "--calib", "--train", "--teacher", "--target".
+const char* calibration_flag();
+const char* training_flag();
+const char* teacher_flag();
+const char* target_flag();
+
+// What the passes of `pipeline` need together.
+Expected<PassNeeds> pipeline_needs(const Pipeline& pipeline, const PassRegistry& registry = PassRegistry::builtin());
+
+// Runs `pipeline` on inputs.model and writes inputs.output. Nothing is written when any step fails.
+Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs& inputs, DriverOptions options,
+                                    const PassRegistry& registry = PassRegistry::builtin());
+
+}  // namespace tinyopt
