@@ -2,7 +2,8 @@
 //
 // Three entry points share one per-kind shape function:
 //   infer_output_shapes  computes the shapes from inputs, options and constant inputs (strict);
-//   check_op_shapes      adds the input-count and dtype rules and compares with the stored output shapes;
+//   check_op_shapes      adds the dtype rules and compares with the stored output shapes;
+// (the input counts come from the op table, ir/op_traits.h: check_op_arity runs before any shape rule);
 //   infer_shapes         rewrites every activation shape in execution order (batch 1 -> N for training); it is
 //                        lenient with RESHAPE targets that hard-code the old batch ([1, X] becomes [N, X]).
 // The window and strided-slice geometry is exported so the kernels compute padding exactly as shapes were.
@@ -14,6 +15,8 @@
 #include <string>
 
 #include <fmt/ranges.h>
+
+#include "ir/op_traits.h"
 
 namespace tinyopt {
 namespace {
@@ -347,47 +350,6 @@ Expected<Shape> infer_one(const OpContext& c) {
   return fail(Errc::Internal, c.at(), "no shape rule for this op kind");
 }
 
-// Input counts (min, max) and that the required inputs are present and valid ids.
-struct Arity { size_t min_inputs, max_inputs, required; };
-
-Arity arity_of(OpKind k) {
-  switch (k) {
-    case OpKind::Conv2D: case OpKind::DepthwiseConv2D: case OpKind::FullyConnected: return {2, 3, 2};
-    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: return {2, 2, 2};
-    case OpKind::Mean: case OpKind::Transpose: return {2, 2, 2};
-    case OpKind::Reshape: return {1, 2, 1};
-    case OpKind::Pad: return {2, 2, 2};
-    case OpKind::Concatenation: return {1, 1024, 1024};
-    case OpKind::StridedSlice: return {4, 4, 4};
-    default: return {1, 1, 1};
-  }
-}
-
-Expected<void> check_structure(const OpContext& c) {
-  const Arity a = arity_of(c.op.kind);
-  const size_t n = c.op.inputs.size();
-  if (n < a.min_inputs || n > a.max_inputs)
-    return fail(Errc::BadInput, c.at(), "has {} inputs, expected {}", n,
-                a.min_inputs == a.max_inputs ? std::to_string(a.min_inputs)
-                : a.max_inputs >= 1024       ? fmt::format("at least {}", a.min_inputs)
-                                             : fmt::format("{} to {}", a.min_inputs, a.max_inputs));
-  if (c.op.outputs.size() != 1) return fail(Errc::BadInput, c.at(), "has {} outputs, expected 1", c.op.outputs.size());
-  const auto nt = static_cast<TensorId>(c.g.tensors.size());
-  for (size_t i = 0; i < n; ++i) {
-    const TensorId id = c.op.inputs[i];
-    if (id == kNoTensor) {
-      if (i < a.required) return fail(Errc::BadInput, c.at(), "required input #{} is missing", i);
-      continue;
-    }
-    if (id < 0 || id >= nt) return fail(Errc::BadInput, c.at(), "input #{} refers to tensor {} of {}", i, id, nt);
-    if (!checked_num_elements(c.g.tensor(id).shape))
-      return fail(Errc::BadInput, c.at(id), "invalid shape {}", shape_to_string(c.g.tensor(id).shape));
-  }
-  const TensorId out = c.op.outputs[0];
-  if (out < 0 || out >= nt) return fail(Errc::BadInput, c.at(), "output refers to tensor {} of {}", out, nt);
-  return {};
-}
-
 // --- dtype rules ---------------------------------------------------------------------------------------------
 
 bool is_quantized_activation(DType t) { return t == DType::Int8 || t == DType::Int16; }
@@ -462,7 +424,7 @@ Expected<void> check_dtypes(const OpContext& c) {
 }
 
 Expected<std::vector<Shape>> infer_with(const OpContext& c) {
-  if (auto ok = check_structure(c); !ok) return ok.take_error();
+  if (auto ok = check_op_arity(c.g, c.index); !ok) return ok.take_error();
   auto s = infer_one(c);
   if (!s) return s.take_error();
   if (!checked_num_elements(*s))
@@ -497,7 +459,7 @@ int32_t window_padding_before(Padding padding, int32_t in, int32_t filter, int32
 Expected<std::vector<SliceAxis>> strided_slice_axes(const Graph& g, int op_index) {
   if (auto ok = check_op_index(g, op_index); !ok) return ok.take_error();
   const OpContext c{g, op_index, g.ops[static_cast<size_t>(op_index)]};
-  if (auto ok = check_structure(c); !ok) return ok.take_error();
+  if (auto ok = check_op_arity(c.g, c.index); !ok) return ok.take_error();
   auto o = options_of<StridedSliceOptions>(c);
   if (!o) return o.take_error();
   if (o->ellipsis_mask != 0 || o->new_axis_mask != 0)

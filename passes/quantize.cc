@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "calibration/calibrate.h"
+#include "ir/op_traits.h"
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
 #include "passes/quantize_math.h"
@@ -43,26 +44,6 @@ struct QuantizeOptions {
   bool float_io = false;
   bool bias_correction = false;
 };
-
-bool shares_params(OpKind k) {
-  switch (k) {
-    case OpKind::Reshape: case OpKind::MaxPool2D: case OpKind::AveragePool2D: case OpKind::Pad:
-    case OpKind::Concatenation: case OpKind::Transpose: case OpKind::Squeeze: case OpKind::StridedSlice:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Constant inputs of these ops are int32 index data (shapes, paddings, axes), never quantized.
-bool is_index_input(OpKind k, size_t slot) {
-  switch (k) {
-    case OpKind::Reshape: case OpKind::Pad: case OpKind::Transpose: case OpKind::Mean: case OpKind::StridedSlice:
-      return slot > 0;
-    default:
-      return false;
-  }
-}
 
 struct UnionFind {
   std::vector<int> parent;
@@ -109,7 +90,7 @@ class QuantizePass : public Pass {
       for (TensorId out : op.outputs)
         if (std::find(o_.int16_layers.begin(), o_.int16_layers.end(), g.tensor(out).name) != o_.int16_layers.end())
           t = DType::Int16;
-      if (shares_params(op.kind) && activations.count(op.inputs[0])) t = tensor_type[static_cast<size_t>(op.inputs[0])];
+      if (shares_input_quant(op.kind) && activations.count(op.inputs[0])) t = tensor_type[static_cast<size_t>(op.inputs[0])];
       op_type[i] = t;
       for (TensorId out : op.outputs) tensor_type[static_cast<size_t>(out)] = t;
     }
@@ -188,7 +169,7 @@ class QuantizePass : public Pass {
                                                                   const std::vector<DType>& tensor_type) {
     UnionFind uf(g.tensors.size());
     for (const Op& op : g.ops) {
-      if (!shares_params(op.kind)) continue;
+      if (!shares_input_quant(op.kind)) continue;
       size_t n_in = op.kind == OpKind::Concatenation ? op.inputs.size() : 1;
       for (size_t k = 0; k < n_in; ++k)
         if (activations.count(op.inputs[k])) uf.unite(op.inputs[k], op.outputs[0]);
@@ -257,7 +238,7 @@ class QuantizePass : public Pass {
         Range r = v.empty() ? Range{} : Range{*lo, *hi};
         // A constant feeding a parameter-sharing op (CONCATENATION) takes the op output's parameters.
         std::optional<QuantParams> p;
-        if (shares_params(g.ops[i].kind)) p = params[static_cast<size_t>(g.ops[i].outputs[0])];
+        if (shares_input_quant(g.ops[i].kind)) p = params[static_cast<size_t>(g.ops[i].outputs[0])];
         if (!p) p = activation_params(r, op_type[i]);
         std::vector<uint8_t> bytes = quantize_constant(v, *p, op_type[i]);
         t.data = std::move(bytes);
