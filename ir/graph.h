@@ -45,7 +45,7 @@ class Graph {
 
   // Checks the structure: tensor ids in range, each tensor produced at most once, no graph cycles, ops in an
   // executable order, constant data sizes equal shape x dtype, quantization parameter counts, and that every
-  // op's inputs/outputs have the dtypes and shapes its kind requires (via shape inference). Returns the first
+  // op's inputs/outputs have the dtypes and shapes its kind requires (ir/validate.h). Returns the first
   // problem found, naming the op and tensor.
   Expected<void> validate() const;
 

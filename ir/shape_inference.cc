@@ -1,11 +1,10 @@
-// ir/shape_inference.cc: output shapes and dtype rules of every supported op (TFLite builtin semantics).
+// ir/shape_inference.cc: output shapes of every supported op (TFLite builtin semantics), one function per kind.
 //
-// Three entry points share one per-kind shape function:
-//   infer_output_shapes  computes the shapes from inputs, options and constant inputs (strict);
-//   check_op_shapes      adds the input-count and dtype rules and compares with the stored output shapes;
-//   infer_shapes         rewrites every activation shape in execution order (batch 1 -> N for training); it is
-//                        lenient with RESHAPE targets that hard-code the old batch ([1, X] becomes [N, X]).
-// The window and strided-slice geometry is exported so the kernels compute padding exactly as shapes were.
+// infer_output_shapes checks the op's arity (ir/op_traits.h), then runs the kind's shape function. Its callers:
+// ir/validate.cc (check_op_shapes adds the dtype rules and compares with the stored shapes) and
+// train/batching.cc (re-batching, lenient with RESHAPE targets that hard-code the old batch: [1, X] -> [N, X]).
+// The strided-slice geometry is exported so the kernels slice exactly as the shapes were inferred; the window
+// geometry lives in ir/window_geometry.h.
 #include "ir/shape_inference.h"
 
 #include <algorithm>
@@ -15,6 +14,8 @@
 
 #include <fmt/ranges.h>
 
+#include "ir/op_traits.h"
+
 namespace tinyopt {
 namespace {
 
@@ -23,7 +24,7 @@ struct OpContext {
   const Graph& g;
   int index;
   const Op& op;
-  bool lenient_batch = false;  // infer_shapes: a RESHAPE target may carry the old batch in dimension 0
+  bool lenient_batch = false;  // ReshapeTargets::LenientBatch: a RESHAPE target may carry the old batch in dimension 0
 
   Location at(TensorId id = kNoTensor) const {
     Location loc = g.where(index);
@@ -347,122 +348,8 @@ Expected<Shape> infer_one(const OpContext& c) {
   return fail(Errc::Internal, c.at(), "no shape rule for this op kind");
 }
 
-// Input counts (min, max) and that the required inputs are present and valid ids.
-struct Arity { size_t min_inputs, max_inputs, required; };
-
-Arity arity_of(OpKind k) {
-  switch (k) {
-    case OpKind::Conv2D: case OpKind::DepthwiseConv2D: case OpKind::FullyConnected: return {2, 3, 2};
-    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: return {2, 2, 2};
-    case OpKind::Mean: case OpKind::Transpose: return {2, 2, 2};
-    case OpKind::Reshape: return {1, 2, 1};
-    case OpKind::Pad: return {2, 2, 2};
-    case OpKind::Concatenation: return {1, 1024, 1024};
-    case OpKind::StridedSlice: return {4, 4, 4};
-    default: return {1, 1, 1};
-  }
-}
-
-Expected<void> check_structure(const OpContext& c) {
-  const Arity a = arity_of(c.op.kind);
-  const size_t n = c.op.inputs.size();
-  if (n < a.min_inputs || n > a.max_inputs)
-    return fail(Errc::BadInput, c.at(), "has {} inputs, expected {}", n,
-                a.min_inputs == a.max_inputs ? std::to_string(a.min_inputs)
-                : a.max_inputs >= 1024       ? fmt::format("at least {}", a.min_inputs)
-                                             : fmt::format("{} to {}", a.min_inputs, a.max_inputs));
-  if (c.op.outputs.size() != 1) return fail(Errc::BadInput, c.at(), "has {} outputs, expected 1", c.op.outputs.size());
-  const auto nt = static_cast<TensorId>(c.g.tensors.size());
-  for (size_t i = 0; i < n; ++i) {
-    const TensorId id = c.op.inputs[i];
-    if (id == kNoTensor) {
-      if (i < a.required) return fail(Errc::BadInput, c.at(), "required input #{} is missing", i);
-      continue;
-    }
-    if (id < 0 || id >= nt) return fail(Errc::BadInput, c.at(), "input #{} refers to tensor {} of {}", i, id, nt);
-    if (!checked_num_elements(c.g.tensor(id).shape))
-      return fail(Errc::BadInput, c.at(id), "invalid shape {}", shape_to_string(c.g.tensor(id).shape));
-  }
-  const TensorId out = c.op.outputs[0];
-  if (out < 0 || out >= nt) return fail(Errc::BadInput, c.at(), "output refers to tensor {} of {}", out, nt);
-  return {};
-}
-
-// --- dtype rules ---------------------------------------------------------------------------------------------
-
-bool is_quantized_activation(DType t) { return t == DType::Int8 || t == DType::Int16; }
-
-Expected<void> dtype_error(const OpContext& c, TensorId id, const std::string& expected) {
-  return fail(Errc::Unsupported, c.at(id), "dtype {} is not supported here (expected {})",
-              dtype_name(c.g.tensor(id).dtype), expected);
-}
-
-// Float ops: float weights (or int8 hybrid weights, dequantized by the reader) and float bias. int8: int8
-// weights, int32 bias. int16 activations (16x8): int8 weights, int64 bias (int32 accepted, as TFLite does).
-Expected<void> check_weighted_dtypes(const OpContext& c) {
-  const DType x = c.in(0).dtype, y = c.g.tensor(c.op.outputs[0]).dtype;
-  const DType w = c.in(1).dtype;
-  if (x == DType::Float32) {
-    if (w != DType::Float32 && w != DType::Int8) return dtype_error(c, c.op.inputs[1], "float32 or int8 (hybrid)");
-    if (c.has_input(2) && c.in(2).dtype != DType::Float32) return dtype_error(c, c.op.inputs[2], "float32");
-    if (y != DType::Float32) return dtype_error(c, c.op.outputs[0], "float32");
-    return {};
-  }
-  if (!is_quantized_activation(x)) return dtype_error(c, c.op.inputs[0], "float32, int8 or int16");
-  if (w != DType::Int8) return dtype_error(c, c.op.inputs[1], "int8");
-  if (c.has_input(2)) {
-    const DType b = c.in(2).dtype;
-    if (b != DType::Int32 && !(x == DType::Int16 && b == DType::Int64))
-      return dtype_error(c, c.op.inputs[2], x == DType::Int8 ? "int32" : "int32 or int64");
-  }
-  if (y != x) return dtype_error(c, c.op.outputs[0], std::string(dtype_name(x)));
-  return {};
-}
-
-Expected<void> check_dtypes(const OpContext& c) {
-  const DType x = c.in(0).dtype;
-  const TensorId out = c.op.outputs[0];
-  const DType y = c.g.tensor(out).dtype;
-  auto same_as_input = [&](bool allow_ints) -> Expected<void> {
-    const bool ok = x == DType::Float32 || is_quantized_activation(x) ||
-                    (allow_ints && (x == DType::Int32 || x == DType::Int64 || x == DType::UInt8 || x == DType::Bool));
-    if (!ok) return dtype_error(c, c.op.inputs[0], allow_ints ? "a numeric type" : "float32, int8 or int16");
-    if (y != x) return dtype_error(c, out, std::string(dtype_name(x)));
-    return {};
-  };
-  switch (c.op.kind) {
-    case OpKind::Conv2D: case OpKind::DepthwiseConv2D: case OpKind::FullyConnected:
-      return check_weighted_dtypes(c);
-    case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-      if (c.in(1).dtype != x) return dtype_error(c, c.op.inputs[1], std::string(dtype_name(x)));
-      if (x == DType::Int32) return y == x ? Expected<void>{} : dtype_error(c, out, "int32");
-      return same_as_input(false);
-    case OpKind::Softmax:
-      // int8 input may produce int16 probabilities (TFLite int8 -> int16 softmax).
-      if (x == DType::Int8 && y == DType::Int16) return {};
-      return same_as_input(false);
-    case OpKind::Reshape: case OpKind::Squeeze: case OpKind::Pad: case OpKind::Concatenation:
-    case OpKind::Transpose: case OpKind::StridedSlice:
-      for (size_t i = 1; c.op.kind == OpKind::Concatenation && i < c.op.inputs.size(); ++i)
-        if (c.in(i).dtype != x) return dtype_error(c, c.op.inputs[i], std::string(dtype_name(x)));
-      return same_as_input(true);
-    case OpKind::Quantize:
-      if (x != DType::Float32 && x != DType::Int8 && x != DType::Int16 && x != DType::UInt8)
-        return dtype_error(c, c.op.inputs[0], "float32, int8, int16 or uint8");
-      if (y != DType::Int8 && y != DType::Int16 && y != DType::UInt8) return dtype_error(c, out, "int8, int16 or uint8");
-      return {};
-    case OpKind::Dequantize:
-      if (x != DType::Int8 && x != DType::Int16 && x != DType::UInt8 && x != DType::Float16)
-        return dtype_error(c, c.op.inputs[0], "int8, int16, uint8 or float16");
-      if (y != DType::Float32) return dtype_error(c, out, "float32");
-      return {};
-    default:
-      return same_as_input(false);
-  }
-}
-
+// The op passed check_op_arity.
 Expected<std::vector<Shape>> infer_with(const OpContext& c) {
-  if (auto ok = check_structure(c); !ok) return ok.take_error();
   auto s = infer_one(c);
   if (!s) return s.take_error();
   if (!checked_num_elements(*s))
@@ -471,33 +358,11 @@ Expected<std::vector<Shape>> infer_with(const OpContext& c) {
   return std::vector<Shape>{std::move(*s)};
 }
 
-Expected<void> check_op_index(const Graph& g, int op_index) {
-  if (op_index < 0 || static_cast<size_t>(op_index) >= g.ops.size())
-    return fail(Errc::Internal, {.file = g.source}, "op index {} is out of range (graph has {} ops)", op_index,
-                g.ops.size());
-  return {};
-}
-
 }  // namespace
 
-int32_t window_output_size(Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
-  if (stride <= 0) return 0;
-  const int64_t eff = (int64_t{filter} - 1) * dilation + 1;
-  const int64_t out = padding == Padding::Same ? (int64_t{in} + stride - 1) / stride : (in - eff + stride) / stride;
-  return out > 0 ? static_cast<int32_t>(out) : 0;
-}
-
-int32_t window_padding_before(Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
-  const int32_t out = window_output_size(padding, in, filter, stride, dilation);
-  const int64_t eff = (int64_t{filter} - 1) * dilation + 1;
-  const int64_t total = (int64_t{out} - 1) * stride + eff - in;
-  return total > 0 ? static_cast<int32_t>(total / 2) : 0;
-}
-
 Expected<std::vector<SliceAxis>> strided_slice_axes(const Graph& g, int op_index) {
-  if (auto ok = check_op_index(g, op_index); !ok) return ok.take_error();
+  if (auto ok = check_op_arity(g, op_index); !ok) return ok.take_error();
   const OpContext c{g, op_index, g.ops[static_cast<size_t>(op_index)]};
-  if (auto ok = check_structure(c); !ok) return ok.take_error();
   auto o = options_of<StridedSliceOptions>(c);
   if (!o) return o.take_error();
   if (o->ellipsis_mask != 0 || o->new_axis_mask != 0)
@@ -555,58 +420,11 @@ Expected<std::vector<SliceAxis>> strided_slice_axes(const Graph& g, int op_index
   return axes;
 }
 
-Expected<std::vector<Shape>> infer_output_shapes(const Graph& g, int op_index) {
-  if (auto ok = check_op_index(g, op_index); !ok) return ok.take_error();
-  return infer_with(OpContext{g, op_index, g.ops[static_cast<size_t>(op_index)]});
-}
-
-Expected<void> check_op_shapes(const Graph& g, int op_index) {
-  if (auto ok = check_op_index(g, op_index); !ok) return ok;
-  const OpContext c{g, op_index, g.ops[static_cast<size_t>(op_index)]};
-  auto shapes = infer_with(c);
-  if (!shapes) return shapes.take_error();
-  if (auto ok = check_dtypes(c); !ok) return ok;
-  const Tensor& out = g.tensor(c.op.outputs[0]);
-  if (out.shape != (*shapes)[0])
-    return fail(Errc::BadInput, c.at(c.op.outputs[0]), "stored shape {} differs from the inferred shape {}",
-                shape_to_string(out.shape), shape_to_string((*shapes)[0]));
-  return {};
-}
-
-// A RESHAPE whose target hard-codes the old batch was resolved leniently to `shape`: write `shape` into its
-// new_shape option and its constant shape input (a copy of the constant when other ops read it too), so that the
-// graph validates and a written model is consistent.
-void sync_reshape_target(Graph& g, int op_index, const Shape& shape) {
-  Op& op = g.ops[static_cast<size_t>(op_index)];
-  if (auto* o = std::get_if<ReshapeOptions>(&op.options); o && !o->new_shape.empty()) o->new_shape = shape;
-  const TensorId id = op.input(1);
-  if (id == kNoTensor || !g.tensor(id).is_constant) return;
-  Tensor t = g.tensor(id);
-  if (t.dtype == DType::Int64) t.set_values<int64_t>(std::vector<int64_t>(shape.begin(), shape.end()));
-  else t.set_values<int32_t>(shape);
-  t.shape = {static_cast<int32_t>(shape.size())};
-  if (g.consumers(id).size() == 1) {
-    g.tensor(id) = std::move(t);
-  } else {
-    t.name += "/batch_" + std::to_string(shape.empty() ? 0 : shape[0]);
-    op.inputs[1] = g.add_tensor(std::move(t));
-  }
-}
-
-Expected<void> infer_shapes(Graph& g) {
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    OpContext c{g, static_cast<int>(i), g.ops[i]};
-    c.lenient_batch = true;
-    auto shapes = infer_with(c);
-    if (!shapes) return shapes.take_error();
-    if (g.ops[i].kind == OpKind::Reshape && !infer_output_shapes(g, static_cast<int>(i)))
-      sync_reshape_target(g, static_cast<int>(i), (*shapes)[0]);
-    Tensor& out = g.tensor(g.ops[i].outputs[0]);
-    if (out.is_constant || g.is_graph_input(g.ops[i].outputs[0]))
-      return fail(Errc::BadInput, c.at(g.ops[i].outputs[0]), "op output is a constant or a graph input");
-    out.shape = std::move((*shapes)[0]);
-  }
-  return {};
+Expected<std::vector<Shape>> infer_output_shapes(const Graph& g, int op_index, ReshapeTargets targets) {
+  if (auto ok = check_op_arity(g, op_index); !ok) return ok.take_error();
+  OpContext c{g, op_index, g.ops[static_cast<size_t>(op_index)]};
+  c.lenient_batch = targets == ReshapeTargets::LenientBatch;
+  return infer_with(c);
 }
 
 }  // namespace tinyopt

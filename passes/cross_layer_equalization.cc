@@ -13,18 +13,13 @@
 
 #include <fmt/format.h>
 
+#include "ir/op_traits.h"
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
 #include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
-
-Activation producer_activation(const Op& op) {
-  if (auto* o = std::get_if<Conv2DOptions>(&op.options)) return o->activation;
-  if (auto* o = std::get_if<DepthwiseConv2DOptions>(&op.options)) return o->activation;
-  return Activation::Relu6;  // anything else: treated as not equalizable
-}
 
 struct CrossLayerEqualizationOptions {
   int iterations = 4;  // sweeps over the graph
@@ -40,8 +35,8 @@ class CrossLayerEqualizationPass : public Pass {
       for (size_t i = 0; i < g.ops.size(); ++i) {
         const Op& p = g.ops[i];
         if (p.kind != OpKind::Conv2D && p.kind != OpKind::DepthwiseConv2D) continue;
-        Activation a = producer_activation(p);
-        if (a != Activation::None && a != Activation::Relu) continue;
+        const Activation* a = fused_activation(p);
+        if (!a || (*a != Activation::None && *a != Activation::Relu)) continue;
         if (!g.tensor(p.inputs[1]).is_constant || g.tensor(p.inputs[1]).dtype != DType::Float32) continue;
         std::optional<int> c = single_consumer(g, p.outputs[0]);
         if (!c) continue;

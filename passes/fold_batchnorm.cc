@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/op_traits.h"
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
 #include "passes/pass_options.h"
@@ -28,12 +29,6 @@ std::optional<std::vector<float>> channel_vector(const Graph& g, TensorId id, in
   return v;
 }
 
-Activation& activation_of(Op& op) {
-  if (auto* o = std::get_if<Conv2DOptions>(&op.options)) return o->activation;
-  if (auto* o = std::get_if<DepthwiseConv2DOptions>(&op.options)) return o->activation;
-  return std::get<FullyConnectedOptions>(op.options).activation;
-}
-
 class FoldBatchnormPass : public Pass {
  public:
   Expected<PassResult> run(Graph& g, PassContext&) override {
@@ -45,7 +40,8 @@ class FoldBatchnormPass : public Pass {
       // Fold as many following MUL/ADD/SUB-by-constant ops as there are.
       while (true) {
         Op& prod = g.ops[i];
-        if (activation_of(prod) != Activation::None) break;
+        const Activation* act = fused_activation(prod);
+        if (!act || *act != Activation::None) break;
         const Tensor& w = g.tensor(prod.inputs[1]);
         if (!w.is_constant || w.dtype != DType::Float32) break;
         int32_t channels = w.shape[static_cast<size_t>(axis)];
@@ -73,7 +69,7 @@ class FoldBatchnormPass : public Pass {
           float sign = n.kind == OpKind::Sub ? -1.0f : 1.0f;
           for (size_t ch = 0; ch < bias.size(); ++ch) bias[ch] += sign * (*k)[ch];
         }
-        activation_of(p) = next_act;
+        *fused_activation(p) = next_act;
         p.outputs[0] = n.outputs[0];
         erased.insert(*c);
         ++folded;

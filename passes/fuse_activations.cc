@@ -9,20 +9,13 @@
 
 #include <fmt/format.h>
 
+#include "ir/op_traits.h"
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
 #include "passes/pass_options.h"
 
 namespace tinyopt {
 namespace {
-
-Activation* fused_activation(Op& op) {
-  if (auto* o = std::get_if<Conv2DOptions>(&op.options)) return &o->activation;
-  if (auto* o = std::get_if<DepthwiseConv2DOptions>(&op.options)) return &o->activation;
-  if (auto* o = std::get_if<FullyConnectedOptions>(&op.options)) return &o->activation;
-  if (auto* o = std::get_if<ElementwiseOptions>(&op.options)) return &o->activation;
-  return nullptr;
-}
 
 class FuseActivationsPass : public Pass {
  public:

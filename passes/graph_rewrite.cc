@@ -73,14 +73,6 @@ TensorId own_constant_input(Graph& g, int op_index, size_t slot) {
   return nid;
 }
 
-int weight_channel_axis(OpKind k) {
-  switch (k) {
-    case OpKind::Conv2D: case OpKind::FullyConnected: return 0;
-    case OpKind::DepthwiseConv2D: return 3;
-    default: return -1;
-  }
-}
-
 void scale_output_channels(Tensor& w, int axis, const std::vector<float>& scale) {
   auto v = w.mutable_values<float>();
   int64_t channels = w.shape[static_cast<size_t>(axis)];

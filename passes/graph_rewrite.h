@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/op_traits.h"  // weight_channel_axis, used with scale_output_channels
 
 namespace tinyopt {
 
@@ -28,9 +29,6 @@ std::optional<std::vector<float>> constant_floats(const Graph& g, TensorId id);
 // Makes sure op `op_index` owns its input `slot` (a constant): when another op also reads the tensor, the op gets
 // its own copy. Returns the (possibly new) tensor id.
 TensorId own_constant_input(Graph& g, int op_index, size_t slot);
-
-// Output-channel axis of the weights of a CONV_2D (0), DEPTHWISE_CONV_2D (3) or FULLY_CONNECTED (0); -1 otherwise.
-int weight_channel_axis(OpKind k);
 
 // Multiplies the weights' output channel c by scale[c] (float32 weights in place).
 void scale_output_channels(Tensor& w, int axis, const std::vector<float>& scale);

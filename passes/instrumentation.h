@@ -45,7 +45,4 @@ class IrPrinterInstrument : public PassInstrument {
   std::vector<std::string> names_;
 };
 
-// A readable text form of the graph: one line per tensor of interest and per op.
-std::string dump_ir(const Graph& g);
-
 }  // namespace tinyopt

@@ -1,7 +1,8 @@
 // passes/quantize.cc: `quantize`: post-training full-integer quantization of a float graph, per the TFLite int8
 // spec (../shared/DESIGN.md; arithmetic in quantize_math.h).
 //
-// Stages:
+// Stages (4 in passes/quantize_params.h, bias correction in passes/bias_correction.h, the added QUANTIZE /
+// DEQUANTIZE ops in passes/quantize_edges.h):
 //   1. checks: the graph is float, constants hold no NaN/Inf, every op kind is quantizable (all are listed);
 //   2. statistics: PassContext::stats when given, else calibration over PassContext::calibration with the
 //      chosen observer (and per-channel input means when bias correction is on);
@@ -10,7 +11,7 @@
 //   4. parameters: tensors that must share parameters (RESHAPE, pools, PAD, SQUEEZE, TRANSPOSE, STRIDED_SLICE
 //      input/output; every CONCATENATION input and output) are grouped and get one set from the union of their
 //      ranges; SOFTMAX/LOGISTIC/TANH outputs get the fixed parameters; others their own nudged range (a SOFTMAX
-//      input or model output keeps its observed min/max even under clipping observers: see choose_params);
+//      input or model output keeps its observed min/max even under clipping observers: passes/quantize_params.h);
 //   5. rewrite: weights int8 symmetric (per-channel on axis 0, axis 3 for depthwise, or per-tensor; FULLY_CONNECTED
 //      always per-tensor, as the spec and the converter have it), biases int32
 //      (int64 for 16x8) at input_scale x weight_scale[c] after optional empirical bias correction, other float
@@ -27,10 +28,14 @@
 #include <fmt/format.h>
 
 #include "calibration/calibrate.h"
+#include "ir/op_traits.h"
 #include "passes/graph_rewrite.h"
 #include "passes/pass.h"
 #include "passes/pass_options.h"
+#include "passes/quantize_edges.h"
 #include "passes/quantize_math.h"
+#include "passes/quantize_params.h"
+#include "passes/bias_correction.h"
 
 namespace tinyopt {
 namespace {
@@ -48,33 +53,6 @@ struct QuantizeOptions {
   WeightGranularity weights = WeightGranularity::PerChannel;
 };
 
-bool shares_params(OpKind k) {
-  switch (k) {
-    case OpKind::Reshape: case OpKind::MaxPool2D: case OpKind::AveragePool2D: case OpKind::Pad:
-    case OpKind::Concatenation: case OpKind::Transpose: case OpKind::Squeeze: case OpKind::StridedSlice:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Constant inputs of these ops are int32 index data (shapes, paddings, axes), never quantized.
-bool is_index_input(OpKind k, size_t slot) {
-  switch (k) {
-    case OpKind::Reshape: case OpKind::Pad: case OpKind::Transpose: case OpKind::Mean: case OpKind::StridedSlice:
-      return slot > 0;
-    default:
-      return false;
-  }
-}
-
-struct UnionFind {
-  std::vector<int> parent;
-  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
-  int find(int x) { while (parent[static_cast<size_t>(x)] != x) x = parent[static_cast<size_t>(x)] = parent[static_cast<size_t>(parent[static_cast<size_t>(x)])]; return x; }
-  void unite(int a, int b) { parent[static_cast<size_t>(find(a))] = find(b); }
-};
-
 class QuantizePass : public Pass {
  public:
   explicit QuantizePass(QuantizeOptions o) : o_(std::move(o)) {}
@@ -82,7 +60,7 @@ class QuantizePass : public Pass {
   Expected<PassResult> run(Graph& g, PassContext& ctx) override {
     result_ = {};
     if (Expected<void> ok = check(g); !ok) return ok.take_error();
-    std::set<TensorId> activations = activation_tensors(g);
+    std::set<TensorId> activations = float_activation_tensors(g);
 
     // 2. statistics
     CalibrationStats own;
@@ -113,7 +91,7 @@ class QuantizePass : public Pass {
       for (TensorId out : op.outputs)
         if (std::find(o_.int16_layers.begin(), o_.int16_layers.end(), g.tensor(out).name) != o_.int16_layers.end())
           t = DType::Int16;
-      if (shares_params(op.kind) && activations.count(op.inputs[0])) t = tensor_type[static_cast<size_t>(op.inputs[0])];
+      if (shares_input_quant(op.kind) && activations.count(op.inputs[0])) t = tensor_type[static_cast<size_t>(op.inputs[0])];
       op_type[i] = t;
       for (TensorId out : op.outputs) tensor_type[static_cast<size_t>(out)] = t;
     }
@@ -123,8 +101,12 @@ class QuantizePass : public Pass {
     }
 
     // 4. parameters
-    Expected<std::vector<std::optional<QuantParams>>> params = choose_params(g, *stats, activations, tensor_type);
-    if (!params) return params.take_error();
+    Expected<ActivationParams> chosen = choose_activation_params(g, *stats, activations, tensor_type);
+    if (!chosen) return chosen.take_error();
+    for (std::string& n : chosen->notes) note(std::move(n));
+    if (o_.observer == ObserverKind::Percentile || o_.observer == ObserverKind::Mse || o_.observer == ObserverKind::Kl)
+      result_.counters["observed_range_tensors"] = chosen->observed_range_tensors;
+    const std::vector<std::optional<QuantParams>>* params = &chosen->params;
 
     // 5. rewrite constants, then activations, then insert precision converters.
     if (Expected<void> ok = rewrite_ops(g, *stats, *params, tensor_type, op_type); !ok) return ok.take_error();
@@ -133,7 +115,7 @@ class QuantizePass : public Pass {
       t.dtype = tensor_type[static_cast<size_t>(id)];
       t.quant = (*params)[static_cast<size_t>(id)];
     }
-    insert_converters(g, op_type);
+    if (int inserted = insert_precision_converters(g, op_type)) result_.counters["precision_converters"] = inserted;
 
     // 6. edges
     if (o_.float_io) add_float_edges(g);
@@ -178,65 +160,6 @@ class QuantizePass : public Pass {
     return {};
   }
 
-  static std::set<TensorId> activation_tensors(const Graph& g) {
-    std::set<TensorId> s;
-    for (TensorId t : g.inputs) s.insert(t);
-    for (const Op& op : g.ops)
-      for (TensorId t : op.outputs)
-        if (!g.tensor(t).is_constant && g.tensor(t).dtype == DType::Float32) s.insert(t);
-    return s;
-  }
-
-  Expected<std::vector<std::optional<QuantParams>>> choose_params(const Graph& g, const CalibrationStats& stats,
-                                                                  const std::set<TensorId>& activations,
-                                                                  const std::vector<DType>& tensor_type) {
-    UnionFind uf(g.tensors.size());
-    for (const Op& op : g.ops) {
-      if (!shares_params(op.kind)) continue;
-      size_t n_in = op.kind == OpKind::Concatenation ? op.inputs.size() : 1;
-      for (size_t k = 0; k < n_in; ++k)
-        if (activations.count(op.inputs[k])) uf.unite(op.inputs[k], op.outputs[0]);
-    }
-    // Groups whose extremes decide the answer keep their observed range under clipping observers (percentile,
-    // mse, kl): the input of a SOFTMAX (clipping the top logit flattens the winner into its rivals) and the model
-    // outputs. Clipping trades rare outliers for resolution, which suits hidden activations, not a tensor whose
-    // largest value is the answer.
-    std::vector<bool> keep_extremes(g.tensors.size(), false);
-    for (TensorId id : g.outputs) keep_extremes[static_cast<size_t>(uf.find(id))] = true;
-    for (const Op& op : g.ops)
-      if (op.kind == OpKind::Softmax && activations.count(op.inputs[0])) keep_extremes[static_cast<size_t>(uf.find(op.inputs[0]))] = true;
-    std::vector<std::optional<Range>> group_range(g.tensors.size());
-    std::vector<std::optional<QuantParams>> group_fixed(g.tensors.size());
-    int unclipped = 0;
-    for (TensorId id : activations) {
-      const Tensor& t = g.tensor(id);
-      RangeRequest req{.levels = tensor_type[static_cast<size_t>(id)] == DType::Int16 ? 65536 : 256,
-                       .symmetric = tensor_type[static_cast<size_t>(id)] == DType::Int16,
-                       .clip = !keep_extremes[static_cast<size_t>(uf.find(id))]};
-      unclipped += !req.clip;
-      std::optional<Range> r = stats.range(t.name, req);
-      if (!r) return fail(Errc::BadInput, {.file = g.source, .tensor = t.name}, "no calibration statistics for this tensor");
-      auto& gr = group_range[static_cast<size_t>(uf.find(id))];
-      gr = gr ? Range{std::min(gr->min, r->min), std::max(gr->max, r->max)} : *r;
-    }
-    if (o_.observer == ObserverKind::Percentile || o_.observer == ObserverKind::Mse || o_.observer == ObserverKind::Kl)
-      result_.counters["observed_range_tensors"] = unclipped;
-    for (const Op& op : g.ops)
-      if (auto f = fixed_output_params(op.kind, tensor_type[static_cast<size_t>(op.outputs[0])]))
-        group_fixed[static_cast<size_t>(uf.find(op.outputs[0]))] = f;
-    std::vector<std::optional<QuantParams>> out(g.tensors.size());
-    for (TensorId id : activations) {
-      int root = uf.find(id);
-      if (group_fixed[static_cast<size_t>(root)]) { out[static_cast<size_t>(id)] = group_fixed[static_cast<size_t>(root)]; continue; }
-      bool fallback = false;
-      out[static_cast<size_t>(id)] = activation_params(*group_range[static_cast<size_t>(root)], tensor_type[static_cast<size_t>(id)], &fallback);
-      if (fallback)
-        note(fmt::format("tensor '{}': calibration range is zero width [0, 0]; using [0, 1] (the tensor is always zero "
-                         "on the calibration data)", g.tensor(id).name));
-    }
-    return out;
-  }
-
   Expected<void> rewrite_ops(Graph& g, const CalibrationStats& stats, const std::vector<std::optional<QuantParams>>& params,
                              const std::vector<DType>& tensor_type, const std::vector<DType>& op_type) {
     int corrected = 0;
@@ -261,7 +184,7 @@ class QuantizePass : public Pass {
         Range r = v.empty() ? Range{} : Range{*lo, *hi};
         // A constant feeding a parameter-sharing op (CONCATENATION) takes the op output's parameters.
         std::optional<QuantParams> p;
-        if (shares_params(g.ops[i].kind)) p = params[static_cast<size_t>(g.ops[i].outputs[0])];
+        if (shares_input_quant(g.ops[i].kind)) p = params[static_cast<size_t>(g.ops[i].outputs[0])];
         if (!p) p = activation_params(r, op_type[i]);
         std::vector<uint8_t> bytes = quantize_constant(v, *p, op_type[i]);
         t.data = std::move(bytes);
@@ -336,89 +259,6 @@ class QuantizePass : public Pass {
     wt.set_values<int8_t>(qw.values);
     wt.quant = qw.params;
     return corrected;
-  }
-
-  // Empirical bias correction (Nagel et al. 2019): the weight rounding error shifts the expected output of
-  // channel c by sum_k (Wq - W)[c, k] * E[x_k]; E[x] per input channel comes from the calibration data, and
-  // the shift is subtracted from the bias. Padding at borders is ignored (E[x] at every tap).
-  bool correct_bias(const Graph& g, int i, int axis, const CalibrationStats& stats, const std::vector<float>& w,
-                    const QuantizedWeights& qw, const Shape& wshape, int qaxis, std::vector<float>& bias) {
-    const Op& op = g.ops[static_cast<size_t>(i)];
-    auto it = stats.channel_means.find(g.tensor(op.inputs[0]).name);
-    if (it == stats.channel_means.end() || it->second.count == 0) return false;
-    std::vector<double> mean = it->second.mean();
-    size_t in_channels = mean.size();
-    std::vector<double> shift(bias.size(), 0.0);
-    for (size_t k = 0; k < w.size(); ++k) {
-      double delta = static_cast<double>(dequantized_weight(qw, wshape, qaxis, k)) - w[k];
-      size_t c, ic;
-      if (op.kind == OpKind::DepthwiseConv2D) {
-        c = k % static_cast<size_t>(wshape[3]);
-        int32_t mult = std::get<DepthwiseConv2DOptions>(op.options).depth_multiplier;
-        ic = c / static_cast<size_t>(std::max(1, mult));
-      } else {
-        c = static_cast<size_t>(k / (w.size() / static_cast<size_t>(wshape[static_cast<size_t>(axis)])));
-        ic = k % static_cast<size_t>(wshape.back());
-        if (static_cast<size_t>(wshape.back()) != in_channels) return false;  // FC over a flattened 4-D input
-      }
-      if (ic >= in_channels) return false;
-      shift[c] += delta * mean[ic];
-    }
-    for (size_t c = 0; c < bias.size(); ++c) bias[c] -= static_cast<float>(shift[c]);
-    return true;
-  }
-
-  // An op whose precision differs from its input activation's gets a QUANTIZE converting it (mixed 8/16).
-  void insert_converters(Graph& g, const std::vector<DType>& op_type) {
-    std::vector<Op> ops;
-    int inserted = 0;
-    for (size_t i = 0; i < g.ops.size(); ++i) {
-      Op op = g.ops[i];
-      size_t n = weight_channel_axis(op.kind) >= 0 ? 1 : op.inputs.size();
-      for (size_t k = 0; k < n; ++k) {
-        TensorId id = op.inputs[k];
-        if (id == kNoTensor || g.tensor(id).is_constant || g.tensor(id).dtype == op_type[i]) continue;
-        if (g.tensor(id).dtype != DType::Int8 && g.tensor(id).dtype != DType::Int16) continue;
-        Tensor conv = g.tensor(id);
-        conv.name += op_type[i] == DType::Int16 ? "_int16" : "_int8";
-        Range r{conv.quant->scale[0] * static_cast<float>(op_type[i] == DType::Int16 ? -128 - conv.quant->zero_point[0] : -32768),
-                conv.quant->scale[0] * static_cast<float>(op_type[i] == DType::Int16 ? 127 - conv.quant->zero_point[0] : 32767)};
-        conv.dtype = op_type[i];
-        conv.quant = activation_params(r, op_type[i]);
-        TensorId cid = g.add_tensor(std::move(conv));
-        ops.push_back(Op{OpKind::Quantize, std::monostate{}, {id}, {cid}});
-        op.inputs[k] = cid;
-        ++inserted;
-      }
-      ops.push_back(std::move(op));
-    }
-    g.ops = std::move(ops);
-    if (inserted) result_.counters["precision_converters"] = inserted;
-  }
-
-  // Float model edges: QUANTIZE after each input, DEQUANTIZE before each output; the float tensors keep the
-  // original names, the int8 ones get "_int8".
-  void add_float_edges(Graph& g) {
-    std::vector<Op> front;
-    for (TensorId& in : g.inputs) {
-      Tensor f = g.tensor(in);
-      f.dtype = DType::Float32;
-      f.quant.reset();
-      g.tensor(in).name += "_int8";
-      TensorId fid = g.add_tensor(std::move(f));
-      front.push_back(Op{OpKind::Quantize, std::monostate{}, {fid}, {in}});
-      in = fid;
-    }
-    g.ops.insert(g.ops.begin(), front.begin(), front.end());
-    for (TensorId& out : g.outputs) {
-      Tensor f = g.tensor(out);
-      f.dtype = DType::Float32;
-      f.quant.reset();
-      g.tensor(out).name += "_int8";
-      TensorId fid = g.add_tensor(std::move(f));
-      g.ops.push_back(Op{OpKind::Dequantize, std::monostate{}, {out}, {fid}});
-      out = fid;
-    }
   }
 
   void note(std::string s) { result_.notes.push_back(std::move(s)); }

@@ -90,20 +90,6 @@ std::pair<int32_t, int32_t> activation_range(Activation act, DType out_dtype, Te
   }
 }
 
-PaddedDim compute_padding(Padding padding, int in, int filter, int stride, int dilation) {
-  const int effective = (filter - 1) * dilation + 1;
-  PaddedDim d;
-  if (padding == Padding::Same) {
-    d.out = (in + stride - 1) / stride;
-  } else {
-    d.out = (in - effective + stride) / stride;
-  }
-  const int total = (d.out - 1) * stride + effective - in;
-  d.pad = std::max(0, total / 2);
-  if (padding == Padding::Valid) d.pad = 0;
-  return d;
-}
-
 std::array<int, 4> extend_to_4d(const Shape& s) {
   std::array<int, 4> r{1, 1, 1, 1};
   const size_t n = std::min<size_t>(s.size(), 4);

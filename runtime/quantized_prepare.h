@@ -1,6 +1,6 @@
 // runtime/quantized_prepare.h: what every integer kernel's prepare step needs from the graph: checked access to
 // an op's tensors and their per-tensor quantization, the fused-activation clamp in the output's integer domain,
-// SAME/VALID padding, 4-D shape views, and the Unsupported error that names op index, op and dtypes.
+// 4-D shape views, and the Unsupported error that names op index, op and dtypes.
 // The arithmetic itself lives in runtime/fixed_point.h; the kernels in runtime/kernels/*_int8.cc.
 #pragma once
 
@@ -12,6 +12,7 @@
 
 #include "ir/diagnostic.h"
 #include "ir/graph.h"
+#include "ir/window_geometry.h"  // window_dim: SAME/VALID output size and padding
 
 namespace tinyopt {
 
@@ -41,13 +42,6 @@ Expected<TensorQuant> per_tensor_quant(const Graph& g, int op_index, const Tenso
 std::pair<int32_t, int32_t> activation_range(Activation act, DType out_dtype, TensorQuant out);
 // [min, max] of an integer dtype (int8, int16).
 std::pair<int32_t, int32_t> dtype_range(DType t);
-
-// TFLite padding of one spatial dimension: output size and the leading pad.
-struct PaddedDim {
-  int out = 0;
-  int pad = 0;  // leading padding (the extra one of an odd total goes to the end)
-};
-PaddedDim compute_padding(Padding padding, int in, int filter, int stride, int dilation);
 
 // Shape padded on the left with 1s to rank 4 ([N, H, W, C] for 4-D tensors).
 std::array<int, 4> extend_to_4d(const Shape& s);

@@ -12,4 +12,9 @@ namespace tinyopt {
 
 Expected<Graph> with_batch_size(const Graph& g, int32_t batch);
 
+// Recomputes the shape of every op output in execution order (after a graph input's shape changed, e.g. a batch
+// dimension of 1 became N). Constants and graph inputs keep their shapes. A RESHAPE whose target hard-codes the
+// old batch ([1, X]) follows it ([N, X]); its new_shape option and constant shape input are rewritten to match.
+Expected<void> infer_shapes(Graph& g);
+
 }  // namespace tinyopt

@@ -14,6 +14,7 @@
 #include "formats/atomic_file.h"
 #include "formats/tflite/op_mapping.h"
 #include "formats/tflite/schema_generated.h"
+#include "ir/dequantize.h"
 
 namespace tinyopt {
 namespace {
@@ -137,47 +138,6 @@ Expected<Tensor> read_tensor(const Source& src, const tflite::Tensor& t, int ind
     }
   }
   return out;
-}
-
-// Converts a constant quantized integer tensor to float32: real = scale[c] * (q - zero_point[c]), c the index
-// along the quantized dimension (per-channel) or 0 (per-tensor). read_quant already checked the parameter counts.
-template <class T>
-std::vector<float> dequantized(const Tensor& t) {
-  const QuantParams& q = *t.quant;
-  std::span<const T> values = t.values<T>();
-  size_t inner = 1, channels = 1;
-  if (q.per_channel()) {
-    channels = static_cast<size_t>(t.shape[static_cast<size_t>(q.axis)]);
-    for (size_t d = static_cast<size_t>(q.axis) + 1; d < t.shape.size(); ++d) inner *= static_cast<size_t>(t.shape[d]);
-  }
-  std::vector<float> out(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    const size_t c = channels == 1 ? 0 : (i / inner) % channels;
-    out[i] = q.scale[c] * static_cast<float>(static_cast<int64_t>(values[i]) - q.zero_point[c]);
-  }
-  return out;
-}
-
-// Hybrid float models store some weights as int8 with a scale while every activation is float (the TFLite
-// converter's dynamic-range quantization). tinyopt works on float graphs, so those weights become float32.
-// A constant feeding DEQUANTIZE is left alone: that op already converts it at run time.
-void dequantize_hybrid_weights(Graph& g) {
-  for (const Op& op : g.ops) {
-    if (op.kind == OpKind::Quantize || op.kind == OpKind::Dequantize || op.outputs.empty()) continue;
-    if (g.tensor(op.outputs[0]).dtype != DType::Float32) continue;
-    for (TensorId id : op.inputs) {
-      if (id == kNoTensor) continue;
-      Tensor& t = g.tensor(id);
-      if (!t.is_constant || !t.quant) continue;
-      std::vector<float> values;
-      if (t.dtype == DType::Int8) values = dequantized<int8_t>(t);
-      else if (t.dtype == DType::UInt8) values = dequantized<uint8_t>(t);
-      else if (t.dtype == DType::Int16) values = dequantized<int16_t>(t);
-      else continue;
-      t.set_values<float>(values);
-      t.quant.reset();
-    }
-  }
 }
 
 Expected<TensorId> tensor_index(int32_t raw, int32_t n_tensors, bool optional, const Location& where,
@@ -352,7 +312,7 @@ Expected<Graph> read_tflite(std::span<const uint8_t> bytes, std::string source_n
   g.outputs = std::move(*outputs);
   if (auto ok = read_metadata(src, g); !ok) return ok.take_error();
 
-  dequantize_hybrid_weights(g);
+  dequantize_hybrid_weights(g);  // ir/dequantize.h: hybrid models are read as float models
   if (auto ok = g.validate(); !ok) return ok.take_error();
   return g;
 }

@@ -32,10 +32,10 @@ Expected<Pool2DInt8Params> prepare_pool_2d_int8(const Graph& g, int op_index) {
   p.stride_w = o->stride_w;
   if (p.filter_h <= 0 || p.filter_w <= 0 || p.stride_h <= 0 || p.stride_w <= 0)
     return bad_op(g, op_index, nullptr, "filter sizes and strides must be positive");
-  const PaddedDim ph = compute_padding(o->padding, p.in_h, p.filter_h, p.stride_h, 1);
-  const PaddedDim pw = compute_padding(o->padding, p.in_w, p.filter_w, p.stride_w, 1);
-  p.pad_h = ph.pad;
-  p.pad_w = pw.pad;
+  const WindowDim ph = window_dim(o->padding, p.in_h, p.filter_h, p.stride_h, 1);
+  const WindowDim pw = window_dim(o->padding, p.in_w, p.filter_w, p.stride_w, 1);
+  p.pad_h = ph.pad_before;
+  p.pad_w = pw.pad_before;
   p.out_h = out->shape[1];
   p.out_w = out->shape[2];
   if (p.out_h != ph.out || p.out_w != pw.out || out->shape[3] != p.channels || out->shape[0] != p.batches)

@@ -42,10 +42,10 @@ Expected<DepthwiseInt8Params> prepare_depthwise_conv_2d_int8(const Graph& g, int
   p.dilation_w = o.dilation_w;
   if (p.stride_h <= 0 || p.stride_w <= 0 || p.dilation_h <= 0 || p.dilation_w <= 0)
     return bad_op(g, op_index, nullptr, "strides and dilations must be positive");
-  const PaddedDim ph = compute_padding(o.padding, p.in_h, p.filter_h, p.stride_h, p.dilation_h);
-  const PaddedDim pw = compute_padding(o.padding, p.in_w, p.filter_w, p.stride_w, p.dilation_w);
-  p.pad_h = ph.pad;
-  p.pad_w = pw.pad;
+  const WindowDim ph = window_dim(o.padding, p.in_h, p.filter_h, p.stride_h, p.dilation_h);
+  const WindowDim pw = window_dim(o.padding, p.in_w, p.filter_w, p.stride_w, p.dilation_w);
+  p.pad_h = ph.pad_before;
+  p.pad_w = pw.pad_before;
   p.out_h = out->shape[1];
   p.out_w = out->shape[2];
   if (p.out_h != ph.out || p.out_w != pw.out || out->shape[3] != p.out_c || out->shape[0] != p.batches)

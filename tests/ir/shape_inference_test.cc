@@ -5,6 +5,8 @@
 #include <string>
 
 #include "ir/shape_inference.h"
+#include "ir/validate.h"
+#include "train/batching.h"
 
 namespace tinyopt {
 namespace {

@@ -7,6 +7,8 @@
 
 #include "formats/tflite/reader.h"
 #include "ir/shape_inference.h"
+#include "ir/validate.h"
+#include "train/batching.h"
 #include "tests/shared_data.h"
 
 namespace tinyopt {

@@ -144,7 +144,7 @@ TEST_CASE("pipeline: errors for names, values and structure") {
 
 TEST_CASE("pipeline: a name registered twice is rejected") {
   auto none = [](const PassSpec&) -> Expected<std::unique_ptr<Pass>> { return fail(Errc::Internal, {}, "unused"); };
-  Expected<PassRegistry> r = PassRegistry::from_list({{"a", "", {}, none}, {"a", "", {}, none}});
+  Expected<PassRegistry> r = PassRegistry::from_list({{"a", "", {}, none, {}}, {"a", "", {}, none, {}}});
   REQUIRE(!r);
   CHECK(r.error().message.find("registered twice") != std::string::npos);
 }

@@ -8,6 +8,7 @@
 
 #include "formats/tflite/reader.h"
 #include "ir/shape_inference.h"
+#include "train/batching.h"
 #include "runtime/interpreter.h"
 #include "tests/shared_data.h"
 

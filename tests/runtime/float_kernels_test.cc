@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ir/shape_inference.h"
+#include "train/batching.h"
 #include "runtime/interpreter.h"
 
 namespace tinyopt {
