@@ -14,38 +14,26 @@
 
 #include <fmt/ranges.h>
 
+#include "ir/op_context.h"
 #include "ir/op_traits.h"
 
 namespace tinyopt {
 namespace {
 
-// Everything the shape functions need about one op, with errors located at it.
-struct OpContext {
-  const Graph& g;
-  int index;
-  const Op& op;
+// An op seen by the shape functions (ir/op_context.h), and how RESHAPE targets are matched.
+struct ShapeContext : OpContext {
   bool lenient_batch = false;  // ReshapeTargets::LenientBatch: a RESHAPE target may carry the old batch in dimension 0
-
-  Location at(TensorId id = kNoTensor) const {
-    Location loc = g.where(index);
-    if (id >= 0 && static_cast<size_t>(id) < g.tensors.size()) loc.tensor = g.tensor(id).name;
-    return loc;
-  }
-  Location at_input(size_t i) const { return at(op.input(i)); }
-  const Tensor& in(size_t i) const { return g.tensor(op.inputs[i]); }
-  bool has_input(size_t i) const { return op.input(i) != kNoTensor; }
-  const Shape& shape(size_t i) const { return in(i).shape; }
 };
 
 template <class T>
-Expected<T> options_of(const OpContext& c) {
+Expected<T> options_of(const ShapeContext& c) {
   if (std::holds_alternative<std::monostate>(c.op.options)) return T{};  // schema defaults
   if (const T* o = std::get_if<T>(&c.op.options)) return *o;
   return fail(Errc::Internal, c.at(), "op holds options of the wrong kind");
 }
 
 // Values of a constant int32/int64 input (axes, shapes, paddings, permutations, slice bounds).
-Expected<std::vector<int64_t>> constant_ints(const OpContext& c, size_t i, const char* what) {
+Expected<std::vector<int64_t>> constant_ints(const ShapeContext& c, size_t i, const char* what) {
   if (!c.has_input(i)) return fail(Errc::BadInput, c.at(), "{} input (#{}) is missing", what, i);
   const Tensor& t = c.in(i);
   if (!t.is_constant)
@@ -58,14 +46,14 @@ Expected<std::vector<int64_t>> constant_ints(const OpContext& c, size_t i, const
   return v;
 }
 
-Expected<int32_t> normalize_axis(const OpContext& c, size_t tensor_input, int64_t axis, size_t rank) {
+Expected<int32_t> normalize_axis(const ShapeContext& c, size_t tensor_input, int64_t axis, size_t rank) {
   const auto r = static_cast<int64_t>(rank);
   if (axis < -r || axis >= r)
     return fail(Errc::BadInput, c.at_input(tensor_input), "axis {} is out of range for rank {}", axis, rank);
   return static_cast<int32_t>(axis < 0 ? axis + r : axis);
 }
 
-Expected<void> need_rank(const OpContext& c, size_t i, size_t rank) {
+Expected<void> need_rank(const ShapeContext& c, size_t i, size_t rank) {
   if (c.shape(i).size() != rank)
     return fail(Errc::BadInput, c.at_input(i), "expected a rank-{} tensor, got shape {}", rank,
                 shape_to_string(c.shape(i)));
@@ -74,7 +62,7 @@ Expected<void> need_rank(const OpContext& c, size_t i, size_t rank) {
 
 // --- per-kind shape functions --------------------------------------------------------------------------------
 
-Expected<Shape> conv_like_shape(const OpContext& c, Padding padding, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
+Expected<Shape> conv_like_shape(const ShapeContext& c, Padding padding, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
                                 int32_t kh, int32_t kw, int32_t out_channels) {
   const Shape& x = c.shape(0);
   if (sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0)
@@ -88,7 +76,7 @@ Expected<Shape> conv_like_shape(const OpContext& c, Padding padding, int32_t sh,
   return Shape{x[0], oh, ow, out_channels};
 }
 
-Expected<Shape> conv2d_shape(const OpContext& c) {
+Expected<Shape> conv2d_shape(const ShapeContext& c) {
   auto o = options_of<Conv2DOptions>(c);
   if (!o) return o.take_error();
   if (auto r = need_rank(c, 0, 4); !r) return r.take_error();
@@ -104,7 +92,7 @@ Expected<Shape> conv2d_shape(const OpContext& c) {
   return conv_like_shape(c, o->padding, o->stride_h, o->stride_w, o->dilation_h, o->dilation_w, w[1], w[2], w[0]);
 }
 
-Expected<Shape> depthwise_shape(const OpContext& c) {
+Expected<Shape> depthwise_shape(const ShapeContext& c) {
   auto o = options_of<DepthwiseConv2DOptions>(c);
   if (!o) return o.take_error();
   if (auto r = need_rank(c, 0, 4); !r) return r.take_error();
@@ -121,7 +109,7 @@ Expected<Shape> depthwise_shape(const OpContext& c) {
   return conv_like_shape(c, o->padding, o->stride_h, o->stride_w, o->dilation_h, o->dilation_w, w[1], w[2], w[3]);
 }
 
-Expected<Shape> fully_connected_shape(const OpContext& c) {
+Expected<Shape> fully_connected_shape(const ShapeContext& c) {
   auto o = options_of<FullyConnectedOptions>(c);
   if (!o) return o.take_error();
   if (auto r = need_rank(c, 1, 2); !r) return r.take_error();
@@ -146,7 +134,7 @@ Expected<Shape> fully_connected_shape(const OpContext& c) {
 }
 
 // NumPy broadcasting: align from the right; each pair of dimensions is equal or one of them is 1.
-Expected<Shape> broadcast_shape(const OpContext& c) {
+Expected<Shape> broadcast_shape(const ShapeContext& c) {
   const Shape& a = c.shape(0);
   const Shape& b = c.shape(1);
   Shape out(std::max(a.size(), b.size()));
@@ -161,14 +149,14 @@ Expected<Shape> broadcast_shape(const OpContext& c) {
   return out;
 }
 
-Expected<Shape> pool_shape(const OpContext& c) {
+Expected<Shape> pool_shape(const ShapeContext& c) {
   auto o = options_of<Pool2DOptions>(c);
   if (!o) return o.take_error();
   if (auto r = need_rank(c, 0, 4); !r) return r.take_error();
   return conv_like_shape(c, o->padding, o->stride_h, o->stride_w, 1, 1, o->filter_h, o->filter_w, c.shape(0)[3]);
 }
 
-Expected<Shape> mean_shape(const OpContext& c) {
+Expected<Shape> mean_shape(const ShapeContext& c) {
   auto o = options_of<ReducerOptions>(c);
   if (!o) return o.take_error();
   auto axes = constant_ints(c, 1, "axes");
@@ -190,7 +178,7 @@ Expected<Shape> mean_shape(const OpContext& c) {
 
 // Resolves one -1 in `target` against `count` elements. `lenient_batch`: a target whose fixed part does not
 // match may have its dimension 0 rescaled (the batch hard-coded as 1 by the converter).
-Expected<Shape> resolve_reshape(const OpContext& c, std::vector<int64_t> target, int64_t count) {
+Expected<Shape> resolve_reshape(const ShapeContext& c, std::vector<int64_t> target, int64_t count) {
   int unknown = -1;
   int64_t known = 1;
   for (size_t i = 0; i < target.size(); ++i) {
@@ -221,7 +209,7 @@ Expected<Shape> resolve_reshape(const OpContext& c, std::vector<int64_t> target,
   return Shape(target.begin(), target.end());
 }
 
-Expected<Shape> reshape_shape(const OpContext& c) {
+Expected<Shape> reshape_shape(const ShapeContext& c) {
   auto o = options_of<ReshapeOptions>(c);
   if (!o) return o.take_error();
   const int64_t count = num_elements(c.shape(0));
@@ -238,7 +226,7 @@ Expected<Shape> reshape_shape(const OpContext& c) {
   return resolve_reshape(c, {stored.begin(), stored.end()}, count);
 }
 
-Expected<Shape> squeeze_shape(const OpContext& c) {
+Expected<Shape> squeeze_shape(const ShapeContext& c) {
   auto o = options_of<SqueezeOptions>(c);
   if (!o) return o.take_error();
   const Shape& x = c.shape(0);
@@ -259,7 +247,7 @@ Expected<Shape> squeeze_shape(const OpContext& c) {
   return out;
 }
 
-Expected<Shape> pad_shape(const OpContext& c) {
+Expected<Shape> pad_shape(const ShapeContext& c) {
   auto p = constant_ints(c, 1, "paddings");
   if (!p) return p.take_error();
   const Shape& x = c.shape(0);
@@ -277,7 +265,7 @@ Expected<Shape> pad_shape(const OpContext& c) {
   return out;
 }
 
-Expected<Shape> concatenation_shape(const OpContext& c) {
+Expected<Shape> concatenation_shape(const ShapeContext& c) {
   auto o = options_of<ConcatenationOptions>(c);
   if (!o) return o.take_error();
   const Shape& first = c.shape(0);
@@ -300,7 +288,7 @@ Expected<Shape> concatenation_shape(const OpContext& c) {
   return out;
 }
 
-Expected<Shape> transpose_shape(const OpContext& c) {
+Expected<Shape> transpose_shape(const ShapeContext& c) {
   auto perm = constant_ints(c, 1, "perm");
   if (!perm) return perm.take_error();
   const Shape& x = c.shape(0);
@@ -319,7 +307,7 @@ Expected<Shape> transpose_shape(const OpContext& c) {
   return out;
 }
 
-Expected<Shape> strided_slice_shape(const OpContext& c) {
+Expected<Shape> strided_slice_shape(const ShapeContext& c) {
   auto axes = strided_slice_axes(c.g, c.index);
   if (!axes) return axes.take_error();
   Shape out;
@@ -327,7 +315,7 @@ Expected<Shape> strided_slice_shape(const OpContext& c) {
   return out;
 }
 
-Expected<Shape> infer_one(const OpContext& c) {
+Expected<Shape> infer_one(const ShapeContext& c) {
   switch (c.op.kind) {
     case OpKind::Conv2D: return conv2d_shape(c);
     case OpKind::DepthwiseConv2D: return depthwise_shape(c);
@@ -349,7 +337,7 @@ Expected<Shape> infer_one(const OpContext& c) {
 }
 
 // The op passed check_op_arity.
-Expected<std::vector<Shape>> infer_with(const OpContext& c) {
+Expected<std::vector<Shape>> infer_with(const ShapeContext& c) {
   auto s = infer_one(c);
   if (!s) return s.take_error();
   if (!checked_num_elements(*s))
@@ -362,7 +350,7 @@ Expected<std::vector<Shape>> infer_with(const OpContext& c) {
 
 Expected<std::vector<SliceAxis>> strided_slice_axes(const Graph& g, int op_index) {
   if (auto ok = check_op_arity(g, op_index); !ok) return ok.take_error();
-  const OpContext c{g, op_index, g.ops[static_cast<size_t>(op_index)]};
+  const ShapeContext c{{g, op_index, g.ops[static_cast<size_t>(op_index)]}};
   auto o = options_of<StridedSliceOptions>(c);
   if (!o) return o.take_error();
   if (o->ellipsis_mask != 0 || o->new_axis_mask != 0)
@@ -422,7 +410,7 @@ Expected<std::vector<SliceAxis>> strided_slice_axes(const Graph& g, int op_index
 
 Expected<std::vector<Shape>> infer_output_shapes(const Graph& g, int op_index, ReshapeTargets targets) {
   if (auto ok = check_op_arity(g, op_index); !ok) return ok.take_error();
-  OpContext c{g, op_index, g.ops[static_cast<size_t>(op_index)]};
+  ShapeContext c{{g, op_index, g.ops[static_cast<size_t>(op_index)]}};
   c.lenient_batch = targets == ReshapeTargets::LenientBatch;
   return infer_with(c);
 }

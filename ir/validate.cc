@@ -6,26 +6,12 @@
 #include <cmath>
 #include <string>
 
+#include "ir/op_context.h"
 #include "ir/op_traits.h"
 #include "ir/shape_inference.h"
 
 namespace tinyopt {
 namespace {
-
-// One op seen by the dtype rules (which run after check_op_arity: inputs and output are valid ids).
-struct OpContext {
-  const Graph& g;
-  int index;
-  const Op& op;
-
-  Location at(TensorId id) const {
-    Location loc = g.where(index);
-    loc.tensor = g.tensor(id).name;
-    return loc;
-  }
-  const Tensor& in(size_t i) const { return g.tensor(op.inputs[i]); }
-  bool has_input(size_t i) const { return op.input(i) != kNoTensor; }
-};
 
 bool is_quantized_activation(DType t) { return t == DType::Int8 || t == DType::Int16; }
 

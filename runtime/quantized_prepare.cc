@@ -145,6 +145,38 @@ Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const T
   return v;
 }
 
+Expected<ConvOperands> conv_operands(const Graph& g, int op_index, const std::string& op_name) {
+  ConvOperands t{op_input(g, op_index, 0), op_input(g, op_index, 1), op_input(g, op_index, 2),
+                 op_output(g, op_index, 0)};
+  if (!t.in || !t.filter || !t.out)
+    return bad_op(g, op_index, nullptr, op_name + " needs input, filter and output tensors");
+  t.int16 = t.in->dtype == DType::Int16;
+  if ((t.in->dtype != DType::Int8 && !t.int16) || t.filter->dtype != DType::Int8 || t.out->dtype != t.in->dtype)
+    return unsupported_dtypes(g, op_index, "no integer " + op_name + " kernel for");
+  if (t.in->shape.size() != 4 || t.filter->shape.size() != 4 || t.out->shape.size() != 4)
+    return bad_op(g, op_index, t.in, op_name + " needs 4-D input, filter and output");
+  if (!t.filter->is_constant) return bad_op(g, op_index, t.filter, "filter must be constant");
+  return t;
+}
+
+Expected<ConvWindow> prepare_conv_window(const Graph& g, int op_index, const ConvOperands& t, ConvWindowOptions o,
+                                         int filter_h, int filter_w, int out_c, const std::string& what) {
+  const Shape& x = t.in->shape;
+  const Shape& y = t.out->shape;
+  ConvWindow w{x[0], x[1], x[2], x[3], o.stride_h, o.stride_w, o.dilation_h, o.dilation_w};
+  if (w.stride_h <= 0 || w.stride_w <= 0 || w.dilation_h <= 0 || w.dilation_w <= 0)
+    return bad_op(g, op_index, nullptr, "strides and dilations must be positive");
+  const WindowDim ph = window_dim(o.padding, x[1], filter_h, w.stride_h, w.dilation_h);
+  const WindowDim pw = window_dim(o.padding, x[2], filter_w, w.stride_w, w.dilation_w);
+  w.pad_h = ph.pad_before;
+  w.pad_w = pw.pad_before;
+  w.out_h = y[1];
+  w.out_w = y[2];
+  if (w.out_h != ph.out || w.out_w != pw.out || y[3] != out_c || y[0] != x[0])
+    return bad_op(g, op_index, t.out, "output shape does not match the " + what);
+  return w;
+}
+
 Expected<ConvOutputStage> prepare_conv_output_stage(const Graph& g, int op_index, const Tensor* in, const Tensor& filter,
                                                     const Tensor* bias, const Tensor* out, int channels,
                                                     Activation activation, bool int16,
@@ -166,6 +198,18 @@ Expected<ConvOutputStage> prepare_conv_output_stage(const Graph& g, int op_index
   if (!b) return b.take_error();
   s.bias = std::move(*b);
   return s;
+}
+
+Expected<void> prepare_conv_window_and_stage(const Graph& g, int op_index, const ConvOperands& t,
+                                             const ConvPrepareSpec& spec, ConvWindow& window, ConvOutputStage& stage) {
+  auto w = prepare_conv_window(g, op_index, t, spec.window, spec.filter_h, spec.filter_w, spec.out_c, spec.what);
+  if (!w) return w.take_error();
+  window = *w;
+  auto s = prepare_conv_output_stage(g, op_index, t.in, *t.filter, t.bias, t.out, spec.out_c, spec.activation, t.int16,
+                                     spec.int16_zero_point_error);
+  if (!s) return s.take_error();
+  stage = std::move(*s);
+  return {};
 }
 
 }  // namespace tinyopt

@@ -1,6 +1,7 @@
 // runtime/quantized_prepare.h: what every integer kernel's prepare step needs from the graph: checked access to
 // an op's tensors and their per-tensor quantization, the fused-activation clamp in the output's integer domain,
-// 4-D shape views, and the Unsupported error that names op index, op and dtypes.
+// 4-D shape views, the Unsupported error that names op index, op and dtypes, and the operand checks, window
+// geometry and output stage that CONV_2D and DEPTHWISE_CONV_2D share.
 // The arithmetic itself lives in runtime/fixed_point.h; the kernels in runtime/kernels/*_int8.cc.
 #pragma once
 
@@ -64,6 +65,33 @@ Expected<ChannelMultipliers> per_channel_multipliers(const Graph& g, int op_inde
 // the op has no bias. Errors: wrong dtype or element count.
 Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels);
 
+// The operands of an integer CONV_2D / DEPTHWISE_CONV_2D: int8 (or int16, "16x8") input and output of one dtype, a
+// constant int8 filter, all 4-D, and the optional bias. `op_name` ("CONV_2D") names the op in the messages.
+struct ConvOperands {
+  const Tensor* in = nullptr;
+  const Tensor* filter = nullptr;
+  const Tensor* bias = nullptr;  // nullptr when absent
+  const Tensor* out = nullptr;
+  bool int16 = false;            // 16x8: int16 activations
+};
+Expected<ConvOperands> conv_operands(const Graph& g, int op_index, const std::string& op_name);
+
+// The window geometry CONV_2D and DEPTHWISE_CONV_2D share: the input NHWC, positive strides and dilations,
+// TFLite's leading padding (ir/window_geometry.h), and an output [batches, out_h, out_w, out_c] that matches them;
+// `what` ("convolution") names the op in the mismatch message.
+struct ConvWindow {
+  int batches = 0, in_h = 0, in_w = 0, in_c = 0;  // input NHWC
+  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int pad_h = 0, pad_w = 0;  // leading padding
+  int out_h = 0, out_w = 0;
+};
+struct ConvWindowOptions {
+  Padding padding = Padding::Same;
+  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+};
+Expected<ConvWindow> prepare_conv_window(const Graph& g, int op_index, const ConvOperands& t, ConvWindowOptions o,
+                                         int filter_h, int filter_w, int out_c, const std::string& what);
+
 // The output stage CONV_2D and DEPTHWISE_CONV_2D share: input/output offsets, the fused-activation clamp, per-channel
 // multipliers/shifts and the bias. `int16_zero_point_error` is the message when a 16x8 op (int16 input) has a
 // non-zero zero point, which TFLM's 16x8 kernels do not accept.
@@ -78,5 +106,16 @@ Expected<ConvOutputStage> prepare_conv_output_stage(const Graph& g, int op_index
                                                     const Tensor* bias, const Tensor* out, int channels,
                                                     Activation activation, bool int16,
                                                     const std::string& int16_zero_point_error);
+
+// prepare_conv_window, then prepare_conv_output_stage, into the op's parameters (which derive from both).
+struct ConvPrepareSpec {
+  ConvWindowOptions window;
+  int filter_h = 0, filter_w = 0, out_c = 0;
+  Activation activation = Activation::None;
+  std::string what;                    // "convolution", for the output-shape mismatch
+  std::string int16_zero_point_error;  // as for prepare_conv_output_stage
+};
+Expected<void> prepare_conv_window_and_stage(const Graph& g, int op_index, const ConvOperands& t,
+                                             const ConvPrepareSpec& spec, ConvWindow& window, ConvOutputStage& stage);
 
 }  // namespace tinyopt

@@ -14,56 +14,26 @@ namespace tinyopt {
 
 Expected<ConvInt8Params> prepare_conv_2d_int8(const Graph& g, int op_index) {
   const Op& op = g.ops.at(static_cast<size_t>(op_index));
-  const Tensor* in = op_input(g, op_index, 0);
-  const Tensor* filter = op_input(g, op_index, 1);
-  const Tensor* bias = op_input(g, op_index, 2);
-  const Tensor* out = op_output(g, op_index, 0);
-  if (!in || !filter || !out) return bad_op(g, op_index, nullptr, "CONV_2D needs input, filter and output tensors");
-  const bool int16 = in->dtype == DType::Int16;
-  if ((in->dtype != DType::Int8 && !int16) || filter->dtype != DType::Int8 || out->dtype != in->dtype)
-    return unsupported_dtypes(g, op_index, "no integer CONV_2D kernel for");
-  if (in->shape.size() != 4 || filter->shape.size() != 4 || out->shape.size() != 4)
-    return bad_op(g, op_index, in, "CONV_2D needs 4-D input, filter and output");
-  if (!filter->is_constant) return bad_op(g, op_index, filter, "filter must be constant");
+  auto t = conv_operands(g, op_index, "CONV_2D");
+  if (!t) return t.take_error();
+  const Shape& x = t->in->shape;
+  const Shape& f = t->filter->shape;  // [out_c, filter_h, filter_w, filter_in_c]
   const auto& o = op.opts<Conv2DOptions>();
   ConvInt8Params p;
-  p.int16 = int16;
-  p.batches = in->shape[0];
-  p.in_h = in->shape[1];
-  p.in_w = in->shape[2];
-  p.in_c = in->shape[3];
-  p.out_c = filter->shape[0];
-  p.filter_h = filter->shape[1];
-  p.filter_w = filter->shape[2];
-  p.filter_in_c = filter->shape[3];
-  if (p.filter_in_c <= 0 || p.in_c % p.filter_in_c != 0)
-    return bad_op(g, op_index, filter, "input depth is not a multiple of the filter depth");
-  p.groups = p.in_c / p.filter_in_c;
-  if (p.out_c % p.groups != 0) return bad_op(g, op_index, filter, "output channels not divisible by groups");
-  p.stride_h = o.stride_h;
-  p.stride_w = o.stride_w;
-  p.dilation_h = o.dilation_h;
-  p.dilation_w = o.dilation_w;
-  if (p.stride_h <= 0 || p.stride_w <= 0 || p.dilation_h <= 0 || p.dilation_w <= 0)
-    return bad_op(g, op_index, nullptr, "strides and dilations must be positive");
-  const WindowDim ph = window_dim(o.padding, p.in_h, p.filter_h, p.stride_h, p.dilation_h);
-  const WindowDim pw = window_dim(o.padding, p.in_w, p.filter_w, p.stride_w, p.dilation_w);
-  p.pad_h = ph.pad_before;
-  p.pad_w = pw.pad_before;
-  p.out_h = out->shape[1];
-  p.out_w = out->shape[2];
-  if (p.out_h != ph.out || p.out_w != pw.out || out->shape[3] != p.out_c || out->shape[0] != p.batches)
-    return bad_op(g, op_index, out, "output shape does not match the convolution");
-  auto stage = prepare_conv_output_stage(g, op_index, in, *filter, bias, out, p.out_c, o.activation, int16,
-                                         "16x8 CONV_2D needs zero points of 0 (symmetric int16 activations)");
-  if (!stage) return stage.take_error();
-  p.input_offset = stage->input_offset;
-  p.output_offset = stage->output_offset;
-  p.act_min = stage->act_min;
-  p.act_max = stage->act_max;
-  p.multiplier = std::move(stage->multiplier);
-  p.shift = std::move(stage->shift);
-  p.bias = std::move(stage->bias);
+  p.int16 = t->int16;
+  p.out_c = f[0];
+  p.filter_h = f[1];
+  p.filter_w = f[2];
+  p.filter_in_c = f[3];
+  if (p.filter_in_c <= 0 || x[3] % p.filter_in_c != 0)
+    return bad_op(g, op_index, t->filter, "input depth is not a multiple of the filter depth");
+  p.groups = x[3] / p.filter_in_c;
+  if (p.out_c % p.groups != 0) return bad_op(g, op_index, t->filter, "output channels not divisible by groups");
+  const ConvPrepareSpec spec{.window = {o.padding, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w},
+                              .filter_h = p.filter_h, .filter_w = p.filter_w, .out_c = p.out_c,
+                              .activation = o.activation, .what = "convolution",
+                              .int16_zero_point_error = "16x8 CONV_2D needs zero points of 0 (symmetric int16 activations)"};
+  if (auto ok = prepare_conv_window_and_stage(g, op_index, *t, spec, p, p); !ok) return ok.take_error();
   return p;
 }
 

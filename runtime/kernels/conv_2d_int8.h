@@ -7,22 +7,16 @@
 
 #include "ir/diagnostic.h"
 #include "ir/graph.h"
+#include "runtime/quantized_prepare.h"
 
 namespace tinyopt {
 
-struct ConvInt8Params {
-  int batches = 0, in_h = 0, in_w = 0, in_c = 0;  // input NHWC
-  int out_h = 0, out_w = 0, out_c = 0;            // output NHWC (batches shared)
+// Input NHWC, strides, dilations, padding and out_h/out_w come from ConvWindow; offsets, clamp, per-channel multipliers and
+// bias from ConvOutputStage (runtime/quantized_prepare.h), as for DEPTHWISE_CONV_2D.
+struct ConvInt8Params : ConvWindow, ConvOutputStage {
+  int out_c = 0;                                  // output NHWC [batches, out_h, out_w, out_c]
   int filter_h = 0, filter_w = 0, filter_in_c = 0;  // filter [out_c, filter_h, filter_w, filter_in_c]
   int groups = 1;                                   // in_c / filter_in_c (grouped convolution)
-  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-  int pad_h = 0, pad_w = 0;                         // leading padding
-  int32_t input_offset = 0;                         // -input zero point (0 for int16)
-  int32_t output_offset = 0;                        // +output zero point
-  int32_t act_min = 0, act_max = 0;                 // fused activation clamp in the output domain
-  std::vector<int32_t> multiplier;                  // per output channel
-  std::vector<int> shift;
-  std::vector<int64_t> bias;                        // per output channel, empty when absent
   bool int16 = false;                               // 16x8: int64 accumulator and its rounding
 };
 

@@ -11,55 +11,24 @@ namespace tinyopt {
 
 Expected<DepthwiseInt8Params> prepare_depthwise_conv_2d_int8(const Graph& g, int op_index) {
   const Op& op = g.ops.at(static_cast<size_t>(op_index));
-  const Tensor* in = op_input(g, op_index, 0);
-  const Tensor* filter = op_input(g, op_index, 1);
-  const Tensor* bias = op_input(g, op_index, 2);
-  const Tensor* out = op_output(g, op_index, 0);
-  if (!in || !filter || !out)
-    return bad_op(g, op_index, nullptr, "DEPTHWISE_CONV_2D needs input, filter and output tensors");
-  const bool int16 = in->dtype == DType::Int16;
-  if ((in->dtype != DType::Int8 && !int16) || filter->dtype != DType::Int8 || out->dtype != in->dtype)
-    return unsupported_dtypes(g, op_index, "no integer DEPTHWISE_CONV_2D kernel for");
-  if (in->shape.size() != 4 || filter->shape.size() != 4 || out->shape.size() != 4)
-    return bad_op(g, op_index, in, "DEPTHWISE_CONV_2D needs 4-D input, filter and output");
-  if (!filter->is_constant) return bad_op(g, op_index, filter, "filter must be constant");
+  auto t = conv_operands(g, op_index, "DEPTHWISE_CONV_2D");
+  if (!t) return t.take_error();
+  const Shape& x = t->in->shape;
+  const Shape& f = t->filter->shape;  // [1, filter_h, filter_w, out_c]
   const auto& o = op.opts<DepthwiseConv2DOptions>();
   DepthwiseInt8Params p;
-  p.int16 = int16;
-  p.batches = in->shape[0];
-  p.in_h = in->shape[1];
-  p.in_w = in->shape[2];
-  p.in_c = in->shape[3];
-  p.filter_h = filter->shape[1];
-  p.filter_w = filter->shape[2];
-  p.out_c = filter->shape[3];
-  if (p.in_c <= 0 || p.out_c % p.in_c != 0)
-    return bad_op(g, op_index, filter, "filter channels are not a multiple of the input channels");
-  p.depth_multiplier = p.out_c / p.in_c;  // TFLM derives it from the shapes, not the (optional) option
-  p.stride_h = o.stride_h;
-  p.stride_w = o.stride_w;
-  p.dilation_h = o.dilation_h;
-  p.dilation_w = o.dilation_w;
-  if (p.stride_h <= 0 || p.stride_w <= 0 || p.dilation_h <= 0 || p.dilation_w <= 0)
-    return bad_op(g, op_index, nullptr, "strides and dilations must be positive");
-  const WindowDim ph = window_dim(o.padding, p.in_h, p.filter_h, p.stride_h, p.dilation_h);
-  const WindowDim pw = window_dim(o.padding, p.in_w, p.filter_w, p.stride_w, p.dilation_w);
-  p.pad_h = ph.pad_before;
-  p.pad_w = pw.pad_before;
-  p.out_h = out->shape[1];
-  p.out_w = out->shape[2];
-  if (p.out_h != ph.out || p.out_w != pw.out || out->shape[3] != p.out_c || out->shape[0] != p.batches)
-    return bad_op(g, op_index, out, "output shape does not match the depthwise convolution");
-  auto stage = prepare_conv_output_stage(g, op_index, in, *filter, bias, out, p.out_c, o.activation, int16,
-                                         "16x8 DEPTHWISE_CONV_2D needs zero points of 0");
-  if (!stage) return stage.take_error();
-  p.input_offset = stage->input_offset;
-  p.output_offset = stage->output_offset;
-  p.act_min = stage->act_min;
-  p.act_max = stage->act_max;
-  p.multiplier = std::move(stage->multiplier);
-  p.shift = std::move(stage->shift);
-  p.bias = std::move(stage->bias);
+  p.int16 = t->int16;
+  p.filter_h = f[1];
+  p.filter_w = f[2];
+  p.out_c = f[3];
+  if (x[3] <= 0 || p.out_c % x[3] != 0)
+    return bad_op(g, op_index, t->filter, "filter channels are not a multiple of the input channels");
+  p.depth_multiplier = p.out_c / x[3];  // TFLM derives it from the shapes, not the (optional) option
+  const ConvPrepareSpec spec{.window = {o.padding, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w},
+                              .filter_h = p.filter_h, .filter_w = p.filter_w, .out_c = p.out_c,
+                              .activation = o.activation, .what = "depthwise convolution",
+                              .int16_zero_point_error = "16x8 DEPTHWISE_CONV_2D needs zero points of 0"};
+  if (auto ok = prepare_conv_window_and_stage(g, op_index, *t, spec, p, p); !ok) return ok.take_error();
   return p;
 }
 
