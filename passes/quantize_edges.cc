@@ -34,26 +34,29 @@ int insert_precision_converters(Graph& g, const std::vector<DType>& op_type) {
   return inserted;
 }
 
-// Float model edges: QUANTIZE after each input, DEQUANTIZE before each output; the float tensors keep the
-// original names, the int8 ones get "_int8".
+namespace {
+
+// A float32 copy of quantized tensor `id` under its name; the quantized one is renamed "<name>_int8".
+TensorId float_twin(Graph& g, TensorId id) {
+  Tensor f = g.tensor(id);
+  f.dtype = DType::Float32;
+  f.quant.reset();
+  g.tensor(id).name += "_int8";
+  return g.add_tensor(std::move(f));
+}
+
+}  // namespace
+
 void add_float_edges(Graph& g) {
   std::vector<Op> front;
   for (TensorId& in : g.inputs) {
-    Tensor f = g.tensor(in);
-    f.dtype = DType::Float32;
-    f.quant.reset();
-    g.tensor(in).name += "_int8";
-    TensorId fid = g.add_tensor(std::move(f));
+    const TensorId fid = float_twin(g, in);
     front.push_back(Op{OpKind::Quantize, std::monostate{}, {fid}, {in}});
     in = fid;
   }
   g.ops.insert(g.ops.begin(), front.begin(), front.end());
   for (TensorId& out : g.outputs) {
-    Tensor f = g.tensor(out);
-    f.dtype = DType::Float32;
-    f.quant.reset();
-    g.tensor(out).name += "_int8";
-    TensorId fid = g.add_tensor(std::move(f));
+    const TensorId fid = float_twin(g, out);
     g.ops.push_back(Op{OpKind::Dequantize, std::monostate{}, {out}, {fid}});
     out = fid;
   }
