@@ -56,6 +56,7 @@ int run_inspect(const InspectArgs& a, Output& out) {
     doc["model"] = a.model;
     doc["file_bytes"] = ec ? 0 : file_bytes;
     doc["description"] = g.description;
+    doc["hybrid_weights"] = g.hybrid_weights_dequantized;
     doc["inputs"] = io_json(g, g.inputs);
     doc["outputs"] = io_json(g, g.outputs);
     nlohmann::ordered_json ops = nlohmann::ordered_json::array();
@@ -79,6 +80,10 @@ int run_inspect(const InspectArgs& a, Output& out) {
 
   std::string text = fmt::format("model: {} ({} bytes)\n", a.model, ec ? 0 : file_bytes);
   if (!g.description.empty()) text += fmt::format("description: {}\n", g.description);
+  if (g.hybrid_weights_dequantized)
+    text += fmt::format("hybrid model: {} weight tensor(s) stored int8 with float activations, shown dequantized to "
+                        "float32 (TFLite Micro rejects hybrid models; `tinyopt quantize` makes it int8)\n",
+                        g.hybrid_weights_dequantized);
   auto io_rows = [&](const std::vector<TensorId>& ids) {
     std::vector<std::vector<std::string>> rows;
     for (TensorId id : ids) {

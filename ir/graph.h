@@ -29,6 +29,9 @@ class Graph {
   std::vector<TensorId> outputs;
   std::vector<MetadataEntry> metadata;
   std::string description;  // TFLite Model.description
+  // Weight tensors the file stored quantized in a float model ("hybrid", dynamic-range quantization), read as
+  // float32 (ir/dequantize.h); 0 for any other model. `inspect` reports it: TFLM rejects hybrid models.
+  int hybrid_weights_dequantized = 0;
   std::string source;       // file the graph was read from, for error messages (may be empty)
 
   TensorId add_tensor(Tensor t);

@@ -312,7 +312,7 @@ Expected<Graph> read_tflite(std::span<const uint8_t> bytes, std::string source_n
   g.outputs = std::move(*outputs);
   if (auto ok = read_metadata(src, g); !ok) return ok.take_error();
 
-  dequantize_hybrid_weights(g);  // ir/dequantize.h: hybrid models are read as float models
+  g.hybrid_weights_dequantized = dequantize_hybrid_weights(g);  // ir/dequantize.h: hybrid models read as float
   if (auto ok = g.validate(); !ok) return ok.take_error();
   return g;
 }
