@@ -4,13 +4,14 @@
 // model atomically (with the canonical pipeline in its "tinyopt_pipeline" metadata) and prints a summary.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "calibration/dataset.h"
+#include "calibration/calibration_data.h"
 #include "calibration/progress.h"
 #include "calibration/stats.h"
 #include "cli/commands.h"
@@ -59,8 +60,12 @@ int run_quantize(const QuantizeArgs& a, Output& out) {
   else if (!a.print_ir_after.empty())
     pm->add_instrument(std::make_unique<IrPrinterInstrument>(stderr, IrPrinterInstrument::Mode::Named, a.print_ir_after));
 
-  CalibrationDataOptions dopt{a.scale, a.offset, a.num_calib};
-  Expected<CalibrationSet> data = load_calibration_data(a.calib, g, dopt);
+  // The library's errors name the data's files; only a --calib path that is not there is the flag's own error.
+  if (std::error_code ec; !std::filesystem::exists(a.calib, ec))
+    return out.fail(fail(Errc::BadInput, {.file = a.calib, .option = "--calib"}, "no such file or folder"));
+  DatasetOptions dopt;
+  dopt.scale = a.scale, dopt.offset = a.offset, dopt.max_samples = a.num_calib;
+  Expected<Dataset> data = open_calibration_data(a.calib, g, dopt);
   if (!data) return out.fail(data.take_error());
 
   PassContext ctx;

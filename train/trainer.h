@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "formats/dataset/dataset.h"
 #include "ir/graph.h"
-#include "train/dataset.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/tape.h"
