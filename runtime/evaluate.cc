@@ -49,6 +49,16 @@ std::vector<float> dequantize(const Tensor& t, std::span<const uint8_t> bytes) {
   return out;
 }
 
+Expected<void> set_inputs(Interpreter& it, const Dataset& data, size_t s) {
+  const Graph& g = it.graph();
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    Expected<std::vector<uint8_t>> bytes = data.sample_for_tensor(s, k, g.tensor(g.inputs[k]));
+    if (!bytes) return bytes.take_error();
+    if (Expected<void> ok = it.set_input(k, *bytes); !ok) return ok;
+  }
+  return {};
+}
+
 std::vector<float> OutputSamples::values(size_t s) const { return dequantize(tensor, samples.at(s)); }
 
 Expected<Evaluation> evaluate_model(const Interpreter& prototype, const Dataset& data, const EvaluateOptions& opt) {
@@ -68,11 +78,7 @@ Expected<Evaluation> evaluate_model(const Interpreter& prototype, const Dataset&
       if (opt.on_worker_start) opt.on_worker_start(w, *interps[w]);
     }
     Interpreter& it = *interps[w];
-    for (size_t k = 0; k < g.inputs.size(); ++k) {
-      Expected<std::vector<uint8_t>> bytes = data.sample_for_tensor(s, k, g.tensor(g.inputs[k]));
-      if (!bytes) return bytes.take_error();
-      if (Expected<void> ok = it.set_input(k, *bytes); !ok) return ok;
-    }
+    if (Expected<void> ok = set_inputs(it, data, s); !ok) return ok;
     if (opt.before_invoke)
       if (Expected<void> ok = opt.before_invoke(w, s, it); !ok) return ok;
     if (Expected<void> ok = it.invoke(); !ok) return ok;

@@ -50,6 +50,9 @@ struct Evaluation {
 Expected<Evaluation> evaluate_model(const Interpreter& prototype, const Dataset& data, const EvaluateOptions& options = {});
 Expected<Evaluation> evaluate_model(const Graph& g, const Dataset& data, const EvaluateOptions& options = {});
 
+// Sets every input of `it` from sample `s` of `data` (Dataset::sample_for_tensor per model input).
+Expected<void> set_inputs(Interpreter& it, const Dataset& data, size_t s);
+
 // The real values of a tensor's bytes: float32 as is, int8/uint8/int16/int32 dequantized with `t`'s parameters
 // (per channel along t.quant->axis when it has several), unquantized integers converted as they are.
 std::vector<float> dequantize(const Tensor& t, std::span<const uint8_t> bytes);

@@ -94,16 +94,6 @@ std::map<std::string, std::pair<TensorId, int>> activations(const Graph& g) {
   return out;
 }
 
-// Sets every input of `it` (running `g`) from sample s.
-Expected<void> set_inputs(Interpreter& it, const Graph& g, const Dataset& data, size_t s) {
-  for (size_t k = 0; k < g.inputs.size(); ++k) {
-    Expected<std::vector<uint8_t>> bytes = data.sample_for_tensor(s, k, g.tensor(g.inputs[k]));
-    if (!bytes) return bytes.take_error();
-    if (Expected<void> ok = it.set_input(k, *bytes); !ok) return ok;
-  }
-  return {};
-}
-
 }  // namespace
 
 Expected<std::vector<TensorComparison>> compare_tensors(const Graph& reference, const Graph& candidate, const Dataset& data,
@@ -160,10 +150,10 @@ Expected<std::vector<TensorComparison>> compare_tensors(const Graph& reference, 
       wk.cand->set_observer([&compare, &wk](int, const Op&, std::span<const TensorView> outs) { for (const auto& v : outs) compare(wk, v); });
     }
     wk.sample = s;
-    if (Expected<void> ok = set_inputs(*wk.ref, reference, data, s); !ok) return ok;
+    if (Expected<void> ok = set_inputs(*wk.ref, data, s); !ok) return ok;
     for (size_t k = 0; k < reference.inputs.size(); ++k) keep(wk, wk.ref->input(k));
     if (Expected<void> ok = wk.ref->invoke(); !ok) return ok;
-    if (Expected<void> ok = set_inputs(*wk.cand, candidate, data, s); !ok) return ok;
+    if (Expected<void> ok = set_inputs(*wk.cand, data, s); !ok) return ok;
     for (size_t k = 0; k < candidate.inputs.size(); ++k) compare(wk, wk.cand->input(k));
     return wk.cand->invoke();
   });

@@ -11,7 +11,7 @@
 
 #include "train/batching.h"
 #include "train/losses.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 
 namespace tinyopt {
 namespace {

@@ -8,26 +8,10 @@
 #include "formats/dataset/sample_part.h"
 #include "formats/npy/npy_batch.h"
 #include "ir/graph.h"
+#include "ir/rng.h"
 
 namespace tinyopt {
 namespace {
-
-// splitmix64 (Steele, Lea, Flood 2014): a fixed, portable stream, unlike std:: distributions.
-uint64_t next_random(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// Uniform in [0, bound): multiply-shift with rejection of the biased low range (Lemire 2019).
-uint64_t random_below(uint64_t& state, uint64_t bound) {
-  const uint64_t threshold = (0 - bound) % bound;
-  for (;;) {
-    const unsigned __int128 m = static_cast<unsigned __int128>(next_random(state)) * bound;
-    if (static_cast<uint64_t>(m) >= threshold) return static_cast<uint64_t>(m >> 64);
-  }
-}
 
 template <class T> void convert_elements(const NpyArray& a, int64_t first, std::span<float> out, double scale, double offset,
                                          bool affine) {
@@ -188,8 +172,7 @@ const std::vector<std::string>& Dataset::class_names() const {
 
 Dataset Dataset::shuffled(uint64_t seed) const {
   std::vector<int64_t> order = order_;
-  uint64_t state = seed;
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random_below(state, i)]);
+  Rng(seed).shuffle(std::span<int64_t>(order));
   return Dataset(storage_, std::move(order));
 }
 

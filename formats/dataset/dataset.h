@@ -109,7 +109,7 @@ class Dataset {
   // The class names of an image folder labelled by sub-folder (empty otherwise).
   const std::vector<std::string>& class_names() const;
 
-  // Views. `shuffled`: a Fisher-Yates permutation driven by a 64-bit seed (the same on every platform).
+  // Views. `shuffled`: a Fisher-Yates permutation driven by ir/rng.h from a 64-bit seed (the same everywhere).
   // `first`: the first n samples. `split`: the first floor(fraction * size) samples, and the rest.
   // `shard`: the index-th of `count` contiguous parts of (almost) equal size. `slice`: samples [begin, begin + n).
   Dataset shuffled(uint64_t seed) const;

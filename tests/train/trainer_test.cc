@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "train/model_builder.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 #include "train/trainer.h"
 
 namespace tinyopt {
