@@ -9,18 +9,16 @@
 //
 // Usage: bench_quantize_fidelity [N_CALIB [N_TEST [OBSERVER...]]]   (defaults 200, 200, minmax mse kl)
 // Prints a Markdown table for BENCHMARKS.md.
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "calibration/dataset.h"
+#include "formats/dataset/dataset.h"
 #include "formats/tflite/reader.h"
 #include "passes/pass_manager.h"
-#include "runtime/interpreter.h"
+#include "runtime/metrics.h"
 
 using namespace tinyopt;
 
@@ -38,58 +36,23 @@ Graph load(const std::string& path) {
 }
 
 // `n` samples: uniform int8 values dequantized with the int8 twin's input parameters.
-CalibrationSet draw(const Graph& twin, size_t n, unsigned seed) {
+Dataset draw(const Graph& twin, size_t n, unsigned seed) {
   const Tensor& in = twin.tensor(twin.inputs[0]);
   const float scale = in.quant->scale[0];
   const int64_t zp = in.quant->zero_point[0];
-  CalibrationSet set;
-  set.sample_shape = in.shape;
-  set.source = "uniform int8 on the twin's input grid";
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> q(-128, 127);
-  const size_t per = static_cast<size_t>(num_elements(in.shape));
-  for (size_t s = 0; s < n; ++s) {
-    std::vector<float> x(per);
-    for (float& v : x) v = scale * static_cast<float>(q(rng) - zp);
-    set.samples.push_back(std::move(x));
-  }
-  return set;
+  std::vector<float> x(n * static_cast<size_t>(num_elements(in.shape)));
+  for (float& v : x) v = scale * static_cast<float>(q(rng) - zp);
+  return Dataset::from_floats(in.shape, std::move(x), {}, "uniform int8 on the twin's input grid");
 }
 
-// Float outputs (dequantized when the model's output is int8) of `g` on every sample; int8 inputs are quantized
-// with the model's own input parameters, as a deployment would.
-std::vector<std::vector<float>> outputs(const Graph& g, const CalibrationSet& data) {
-  Expected<Interpreter> proto = Interpreter::create(g);
-  if (!proto) die(proto.error());
-  const Tensor& in = g.tensor(g.inputs[0]);
-  std::vector<std::vector<float>> out(data.size());
-  Expected<void> ok = for_each_sample(*proto, data.size(), [&](Interpreter& it, size_t s) -> Expected<void> {
-    const std::vector<float>& x = data.samples[s];
-    Expected<void> set;
-    if (in.dtype == DType::Int8) {
-      std::vector<int8_t> q(x.size());
-      for (size_t i = 0; i < x.size(); ++i) {
-        long v = std::lround(x[i] / in.quant->scale[0]) + in.quant->zero_point[0];
-        q[i] = static_cast<int8_t>(std::clamp<long>(v, -128, 127));
-      }
-      set = it.set_input<int8_t>(0, q);
-    } else {
-      set = it.set_input<float>(0, x);
-    }
-    if (!set) return set;
-    if (Expected<void> r = it.invoke(); !r) return r;
-    TensorView o = it.output(0);
-    std::vector<float>& y = out[s];
-    y.resize(static_cast<size_t>(o.num_elements()));
-    const Tensor& ot = g.tensor(g.outputs[0]);
-    for (size_t k = 0; k < y.size(); ++k)
-      y[k] = o.dtype == DType::Int8
-                 ? ot.quant->scale[0] * static_cast<float>(o.as<int8_t>()[k] - ot.quant->zero_point[0])
-                 : o.as<float>()[k];
-    return {};
-  });
-  if (!ok) die(ok.error());
-  return out;
+// Outputs of `g` on every sample; int8 inputs are quantized with the model's own input parameters, as a
+// deployment would, and int8 outputs dequantized by the metrics.
+Evaluation outputs(const Graph& g, const Dataset& data) {
+  Expected<Evaluation> ev = evaluate_model(g, data);
+  if (!ev) die(ev.error());
+  return std::move(*ev);
 }
 
 struct Fidelity {
@@ -97,21 +60,16 @@ struct Fidelity {
   double sqnr_db = 0;
 };
 
-Fidelity compare(const std::vector<std::vector<float>>& ref, const std::vector<std::vector<float>>& q, bool classifier) {
-  double sig = 0, noise = 0;
-  size_t agree = 0;
-  for (size_t s = 0; s < ref.size(); ++s) {
-    for (size_t k = 0; k < ref[s].size(); ++k) {
-      sig += static_cast<double>(ref[s][k]) * ref[s][k];
-      double d = static_cast<double>(ref[s][k]) - q[s][k];
-      noise += d * d;
-    }
-    agree += std::max_element(ref[s].begin(), ref[s].end()) - ref[s].begin() ==
-             std::max_element(q[s].begin(), q[s].end()) - q[s].begin();
-  }
+Fidelity compare(const Evaluation& ref, const Evaluation& q, bool classifier) {
+  Expected<std::vector<ErrorStats>> err = compare_outputs(ref, q);
+  if (!err) die(err.error());
   Fidelity f;
-  f.top1 = classifier ? 100.0 * static_cast<double>(agree) / static_cast<double>(ref.size()) : -1;
-  f.sqnr_db = noise > 0 ? 10.0 * std::log10(sig / noise) : INFINITY;
+  if (classifier) {
+    Expected<double> agree = top1_agreement(ref, q);
+    if (!agree) die(agree.error());
+    f.top1 = 100.0 * *agree;
+  }
+  f.sqnr_db = (*err)[0].sqnr_db();
   return f;
 }
 
@@ -133,7 +91,7 @@ int main(int argc, char** argv) {
   for (Case c : {Case{"hello_world", false}, Case{"ad_autoencoder", false}, Case{"ic_resnet8", true}, Case{"kws_dscnn", true}}) {
     Graph fl = load(dir + c.stem + "_float.tflite");
     Graph twin = load(dir + c.stem + "_int8.tflite");
-    CalibrationSet calib = draw(twin, n_calib, 1), test = draw(twin, n_test, 2);
+    Dataset calib = draw(twin, n_calib, 1), test = draw(twin, n_test, 2);
     // The float reference: kws_dscnn_float is hybrid (int8 CONV_2D weights), which the float runtime cannot run,
     // so its reference is the model after dequantize-hybrid-weights (the same real-valued weights).
     Graph ref_graph = fl;
@@ -143,7 +101,7 @@ int main(int argc, char** argv) {
       PassContext ctx;
       if (Expected<void> ok = pm->run(ref_graph, ctx); !ok) die(ok.error());
     }
-    std::vector<std::vector<float>> ref = outputs(ref_graph, test);
+    const Evaluation ref = outputs(ref_graph, test);
     Fidelity ft = compare(ref, outputs(twin, test), c.classifier);
     std::printf("| %s | TFLite converter (int8 twin) | %s | %.2f |\n", c.stem, top1_text(ft).c_str(), ft.sqnr_db);
     for (const std::string& obs : observers) {

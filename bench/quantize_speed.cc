@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "calibration/dataset.h"
+#include "formats/dataset/dataset.h"
 #include "formats/tflite/reader.h"
 #include "passes/pass_manager.h"
 
@@ -28,16 +28,11 @@ int main(int argc, char** argv) {
     Expected<Graph> g = read_tflite_file(dir + stem + ".tflite");
     if (!g) { std::fprintf(stderr, "%s\n", g.error().to_string().c_str()); return 2; }
     const Tensor& in = g->tensor(g->inputs[0]);
-    CalibrationSet data;
-    data.sample_shape = in.shape;
-    data.source = "uniform [0, 1)";
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    for (size_t s = 0; s < n; ++s) {
-      std::vector<float> x(static_cast<size_t>(num_elements(in.shape)));
-      for (float& v : x) v = u(rng);
-      data.samples.push_back(std::move(x));
-    }
+    std::vector<float> x(n * static_cast<size_t>(num_elements(in.shape)));
+    for (float& v : x) v = u(rng);
+    const Dataset data = Dataset::from_floats(in.shape, std::move(x), {}, "uniform [0, 1)");
     for (const char* obs : {"minmax", "kl"}) {
       Graph q = *g;
       Expected<Pipeline> p = parse_pipeline(std::string("dequantize-hybrid-weights,fold-batchnorm,fuse-activations,remove-dead,quantize{observer=") + obs + "}");

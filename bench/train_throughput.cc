@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "examples/fashion_mnist/architecture.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 #include "train/trainer.h"
 
 using namespace tinyopt;

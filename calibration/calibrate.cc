@@ -3,19 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <thread>
 
 #include "calibration/progress.h"
-#include "runtime/interpreter.h"
+#include "runtime/evaluate.h"
 
 namespace tinyopt {
 namespace {
-
-struct Shard {
-  CalibrationStats stats;
-  std::optional<Error> error;
-};
 
 void add_channel_sums(ChannelMean& cm, std::span<const float> v, int32_t channels) {
   if (channels <= 0) return;
@@ -26,73 +20,81 @@ void add_channel_sums(ChannelMean& cm, std::span<const float> v, int32_t channel
 
 }  // namespace
 
-Expected<CalibrationStats> calibrate(const Graph& g, const CalibrationSet& data, const CalibrationOptions& opt) {
+Expected<CalibrationStats> calibrate(const Graph& g, const Dataset& data, const CalibrationOptions& opt) {
   size_t begin = std::min(opt.first_sample, data.size());
   size_t n = data.size() - begin;
   if (opt.num_samples) n = std::min(n, opt.num_samples);
-  if (n == 0) return fail(Errc::BadInput, {.file = data.source, .option = "--calib"}, "the calibration set is empty");
+  if (n == 0) return fail(Errc::BadInput, {.file = data.source()}, "the calibration set is empty");
   if (g.inputs.size() != 1) return fail(Errc::Unsupported, {.file = g.source}, "calibration supports one model input, not {}", g.inputs.size());
+  const Dataset shard = data.slice(begin, n);
 
   Expected<Interpreter> proto = Interpreter::create(g);
   if (!proto) return proto.take_error();
   unsigned threads = opt.threads ? opt.threads : std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
   if (opt.observer.kind == ObserverKind::MovingAverage) threads = 1;
-  threads = static_cast<unsigned>(std::min<size_t>(threads, n));
+  threads = sample_threads(threads, n);
 
   std::vector<bool> mean_wanted(g.tensors.size(), false);
   for (TensorId id : opt.channel_mean_tensors) if (id >= 0) mean_wanted[static_cast<size_t>(id)] = true;
   const TensorId input_id = g.inputs[0];
 
-  std::vector<Shard> shards(threads);
+  // Per worker: its statistics and the first NaN/Inf activation its observer saw.
+  std::vector<CalibrationStats> stats(threads);
+  std::vector<std::optional<Error>> act_errors(threads);
   ProgressBar bar("calibrating", n, opt.progress);
-  auto work = [&](unsigned t) {
-    Shard& shard = shards[t];
-    shard.stats.config = opt.observer;
-    Interpreter interp = proto->clone_for_thread();
-    auto observe = [&](TensorId id, std::span<const float> v) {
-      const Tensor& tensor = g.tensor(id);
-      auto& obs = shard.stats.tensors[tensor.name];
-      if (!obs) obs = make_observer(opt.observer);
-      obs->observe(v);
-      if (mean_wanted[static_cast<size_t>(id)])
-        add_channel_sums(shard.stats.channel_means[tensor.name], v, tensor.shape.empty() ? 1 : tensor.shape.back());
-    };
-    std::optional<Error> act_error;
-    interp.set_observer([&](int op_index, const Op&, std::span<const TensorView> outs) {
+  auto observe = [&](unsigned w, TensorId id, std::span<const float> v) {
+    const Tensor& tensor = g.tensor(id);
+    auto& obs = stats[w].tensors[tensor.name];
+    if (!obs) obs = make_observer(opt.observer);
+    obs->observe(v);
+    if (mean_wanted[static_cast<size_t>(id)])
+      add_channel_sums(stats[w].channel_means[tensor.name], v, tensor.shape.empty() ? 1 : tensor.shape.back());
+  };
+  EvaluateOptions eo;
+  eo.threads = threads;
+  eo.keep_outputs = false;
+  eo.on_worker_start = [&](unsigned w, Interpreter& interp) {
+    stats[w].config = opt.observer;
+    interp.set_observer([&, w](int op_index, const Op&, std::span<const TensorView> outs) {
       for (const TensorView& o : outs) {
         if (o.dtype != DType::Float32) continue;
         auto v = o.as<float>();
-        if (!act_error)
+        if (!act_errors[w])
           for (float x : v)
             if (!std::isfinite(x)) {
               Location loc = g.where(op_index);
               loc.tensor = g.tensor(o.id).name;
-              act_error = fail(Errc::BadInput, loc, "activation is {} on a calibration sample (NaN/Inf in the model or data)", x);
+              act_errors[w] = fail(Errc::BadInput, loc, "activation is {} on a calibration sample (NaN/Inf in the model or data)", x);
               break;
             }
-        observe(o.id, std::span<const float>(v.data(), v.size()));
+        observe(w, o.id, std::span<const float>(v.data(), v.size()));
       }
     });
-    for (size_t s = t; s < n && !shard.error; s += threads) {
-      const std::vector<float>& sample = data.samples[begin + s];
-      Expected<void> ok = interp.set_input<float>(0, sample);
-      if (ok) ok = interp.invoke();
-      if (!ok) { shard.error = ok.take_error(); break; }
-      if (act_error) { shard.error = act_error; break; }
-      observe(input_id, sample);
-      ++shard.stats.samples;
-      bar.tick();
-    }
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  eo.before_invoke = [&](unsigned w, size_t s, Interpreter& interp) -> Expected<void> {
+    const std::span<const float> sample = interp.input(0).as<float>();
+    for (float x : sample)
+      if (!std::isfinite(x)) {
+        const SampleOrigin at = shard.origin(s);
+        return fail(Errc::BadInput, {.file = at.file, .tensor = g.tensor(input_id).name},
+                    "{}calibration sample {} contains {} (NaN/Inf cannot be calibrated)", at.item.empty() ? "" : at.item + ": ",
+                    at.index, x);
+      }
+    observe(w, input_id, sample);
+    return {};
+  };
+  eo.after_sample = [&](unsigned w, size_t, Interpreter&) -> Expected<void> {
+    if (act_errors[w]) return *act_errors[w];
+    ++stats[w].samples;
+    bar.tick();
+    return {};
+  };
+  Expected<Evaluation> ran = evaluate_model(*proto, shard, eo);
+  if (!ran) return ran.take_error();
 
-  for (Shard& s : shards) if (s.error) return *s.error;
-  CalibrationStats out = std::move(shards[0].stats);
-  for (size_t t = 1; t < shards.size(); ++t) {
-    Expected<void> ok = out.merge(shards[t].stats);
+  CalibrationStats out = std::move(stats[0]);
+  for (size_t t = 1; t < stats.size(); ++t) {
+    Expected<void> ok = out.merge(stats[t]);
     if (!ok) return ok.take_error();
   }
   return out;

@@ -1,15 +1,16 @@
 // calibration/calibrate.h: running a float model over calibration samples with observers attached.
 //
-// The interpreter calls back after every op (runtime/interpreter.h); each float output is fed to its tensor's
-// observer, and the graph inputs are observed from the samples themselves. Samples are split over threads, each
-// with its own interpreter and statistics, merged at the end (which is why statistics must be mergeable). The
-// moving-average observer depends on sample order and runs on one thread.
+// The samples run through the evaluator (runtime/evaluate.h); each worker's interpreter calls back after every op
+// and each float output is fed to its tensor's observer, and the graph inputs are observed from the samples
+// themselves. Workers take fixed, interleaved samples, each with its own statistics, merged at the end in worker
+// order (which is why statistics must be mergeable). The moving-average observer depends on sample order and
+// runs on one thread.
 #pragma once
 
 #include <vector>
 
-#include "calibration/dataset.h"
 #include "calibration/stats.h"
+#include "formats/dataset/dataset.h"
 #include "ir/graph.h"
 
 namespace tinyopt {
@@ -24,7 +25,8 @@ struct CalibrationOptions {
 };
 
 // Observes every float activation of `g` (which must stay unchanged while this runs).
-// Errors: empty set, NaN/Inf in an activation (names the tensor and the op), runtime errors.
-Expected<CalibrationStats> calibrate(const Graph& g, const CalibrationSet& data, const CalibrationOptions& options);
+// Errors: empty set, NaN/Inf in an input sample (names the file and the sample) or an activation (names the tensor
+// and the op), runtime errors.
+Expected<CalibrationStats> calibrate(const Graph& g, const Dataset& data, const CalibrationOptions& options);
 
 }  // namespace tinyopt

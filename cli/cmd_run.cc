@@ -3,7 +3,7 @@
 // single-thread inferences per second.
 //
 // Batch and dtype rules (a leading batch axis may be absent; float data is quantized for int8 inputs) are
-// formats/npy/npy_batch's; running is runtime/interpreter's. Outputs are written only after every sample ran,
+// formats/npy/npy_batch's; running is runtime/evaluate's. Outputs are written only after every sample ran,
 // each atomically, so a failed run leaves no output file behind.
 #include <algorithm>
 #include <chrono>
@@ -18,7 +18,8 @@
 #include "formats/npy/npy.h"
 #include "formats/npy/npy_batch.h"
 #include "formats/tflite/reader.h"
-#include "runtime/interpreter.h"
+#include "formats/dataset/dataset.h"
+#include "runtime/evaluate.h"
 
 namespace tinyopt::cli {
 namespace {
@@ -92,14 +93,21 @@ int run_run(const RunArgs& a, Output& out) {
                          "the model has {} output(s) ({}) but {} --output file(s) were given", g.outputs.size(),
                          names_of(g, g.outputs), a.outputs.size()));
 
-  // Inputs: read, count samples (all arrays must agree), and convert every sample up front so that a bad
-  // value fails before anything runs.
+  // Inputs: read and count samples (all arrays must agree); without --input (benchmarking), one zero sample.
   std::vector<NpyArray> arrays;
+  std::vector<std::string> files;
+  std::vector<Shape> sample_shapes;
   int64_t samples = a.inputs.empty() ? 1 : -1;
-  for (size_t i = 0; i < a.inputs.size(); ++i) {
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const Tensor& t = g.tensor(g.inputs[i]);
+    sample_shapes.push_back(t.shape);
+    if (a.inputs.empty()) {
+      arrays.push_back(NpyArray{t.dtype, t.shape, std::vector<uint8_t>(t.byte_size(), 0)});
+      files.push_back("zero input");
+      continue;
+    }
     Expected<NpyArray> arr = read_npy(a.inputs[i]);
     if (!arr) return out.fail(arr.take_error());
-    const Tensor& t = g.tensor(g.inputs[i]);
     Expected<int64_t> n = count_samples(*arr, a.inputs[i], t);
     if (!n) return out.fail(n.take_error());
     if (samples >= 0 && *n != samples)
@@ -107,39 +115,24 @@ int run_run(const RunArgs& a, Output& out) {
                            "holds {} samples but {} holds {}", *n, a.inputs[0], samples));
     samples = *n;
     arrays.push_back(std::move(*arr));
+    files.push_back(a.inputs[i]);
   }
-  // feeds[sample][input]: bytes in the input tensor's dtype (zeros when benchmarking without --input).
-  std::vector<std::vector<std::vector<uint8_t>>> feeds(static_cast<size_t>(samples));
-  for (int64_t s = 0; s < samples; ++s)
-    for (size_t i = 0; i < g.inputs.size(); ++i) {
-      const Tensor& t = g.tensor(g.inputs[i]);
-      if (arrays.empty()) { feeds[static_cast<size_t>(s)].emplace_back(t.byte_size(), 0); continue; }
-      Expected<std::vector<uint8_t>> bytes = sample_for_tensor(arrays[i], s, a.inputs[i], t);
-      if (!bytes) return out.fail(bytes.take_error());
-      feeds[static_cast<size_t>(s)].push_back(std::move(*bytes));
-    }
+  std::vector<std::pair<Shape, DType>> input_arrays;  // for --json
+  for (size_t i = 0; i < a.inputs.size(); ++i) input_arrays.emplace_back(arrays[i].shape, arrays[i].dtype);
+  const Dataset data = Dataset::from_arrays(std::move(arrays), std::move(files), std::move(sample_shapes), samples);
 
-  // results[output][sample]
-  std::vector<std::vector<std::vector<uint8_t>>> results(g.outputs.size(),
-                                                         std::vector<std::vector<uint8_t>>(static_cast<size_t>(samples)));
+  // Every sample through the evaluator: float data is quantized for int8 inputs, outputs kept in sample order.
   const auto t0 = Clock::now();
-  Expected<void> ran = for_each_sample(interp, static_cast<size_t>(samples), [&](Interpreter& it, size_t s) -> Expected<void> {
-    for (size_t i = 0; i < feeds[s].size(); ++i)
-      if (Expected<void> ok = it.set_input(i, feeds[s][i]); !ok) return ok;
-    if (Expected<void> ok = it.invoke(); !ok) return ok;
-    for (size_t k = 0; k < it.num_outputs(); ++k) {
-      const TensorView v = it.output(k);
-      results[k][s].assign(v.bytes.begin(), v.bytes.end());
-    }
-    return {};
-  }, a.threads);
+  EvaluateOptions eval;
+  eval.threads = a.threads;
+  Expected<Evaluation> ran = evaluate_model(interp, data, eval);
   if (!ran) return out.fail(ran.take_error());
   const double run_seconds = seconds_since(t0);
   spdlog::debug("ran {} samples in {:.3f} s", samples, run_seconds);
 
   std::vector<NpyArray> stacked;
   for (size_t k = 0; k < g.outputs.size(); ++k)
-    stacked.push_back(stack_samples(results[k], g.tensor(g.outputs[k]), a.dequantize_output));
+    stacked.push_back(stack_samples(ran->outputs[k].samples, g.tensor(g.outputs[k]), a.dequantize_output));
   for (size_t k = 0; k < a.outputs.size(); ++k)
     if (Expected<void> ok = write_npy(a.outputs[k], stacked[k]); !ok) return out.fail(ok.take_error());
 
@@ -147,8 +140,11 @@ int run_run(const RunArgs& a, Output& out) {
   int64_t bench_runs = 0;
   double bench_elapsed = 0.0;
   if (a.bench) {
-    for (size_t i = 0; i < feeds[0].size(); ++i)
-      if (Expected<void> ok = interp.set_input(i, feeds[0][i]); !ok) return out.fail(ok.take_error());
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      Expected<std::vector<uint8_t>> first = data.sample_for_tensor(0, i, g.tensor(g.inputs[i]));
+      if (!first) return out.fail(first.take_error());
+      if (Expected<void> ok = interp.set_input(i, *first); !ok) return out.fail(ok.take_error());
+    }
     if (Expected<void> ok = interp.invoke(); !ok) return out.fail(ok.take_error());
     const auto b0 = Clock::now();
     do {
@@ -167,7 +163,7 @@ int run_run(const RunArgs& a, Output& out) {
     nlohmann::ordered_json ins = nlohmann::ordered_json::array(), outs = nlohmann::ordered_json::array();
     for (size_t i = 0; i < a.inputs.size(); ++i)
       ins.push_back({{"tensor", g.tensor(g.inputs[i]).name}, {"file", a.inputs[i]},
-                     {"shape", arrays[i].shape}, {"dtype", dtype_name(arrays[i].dtype)}});
+                     {"shape", input_arrays[i].first}, {"dtype", dtype_name(input_arrays[i].second)}});
     for (size_t k = 0; k < stacked.size(); ++k)
       outs.push_back({{"tensor", g.tensor(g.outputs[k]).name},
                       {"file", k < a.outputs.size() ? nlohmann::ordered_json(a.outputs[k]) : nlohmann::ordered_json(nullptr)},

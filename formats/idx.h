@@ -4,7 +4,7 @@
 // 0x0E float64), a rank byte, `rank` uint32 dimensions, then the elements row-major. tinyopt reads the unsigned-byte
 // type only, which is what image and label files use. A gzip-compressed file (the Debian dataset-fashion-mnist
 // package ships `*-ubyte.gz`) is decompressed through zlib transparently; a plain file reads as is.
-// Turning the bytes into training samples (pixel / 255, NHWC) is left to train/dataset.h.
+// Turning the bytes into samples (pixel / 255, NHWC) is left to formats/dataset/.
 #pragma once
 
 #include <cstdint>
@@ -27,5 +27,8 @@ Expected<IdxArray> parse_idx(std::span<const uint8_t> bytes, const std::string& 
 // Reads a .idx or gzip-compressed .idx.gz / -ubyte.gz file. Errors name the file: missing, corrupt gzip stream,
 // wrong magic, unsupported element type, or a size that disagrees with the dimensions.
 Expected<IdxArray> read_idx(const std::filesystem::path& path);
+// The dimensions in the header of a (possibly gzip-compressed) IDX file, without reading its data. The same
+// header errors as read_idx; a data size that disagrees is found when the data is read.
+Expected<Shape> read_idx_shape(const std::filesystem::path& path);
 
 }  // namespace tinyopt

@@ -2,7 +2,9 @@
 #include "passes/driver.h"
 
 #include <algorithm>
+#include <filesystem>
 
+#include "calibration/calibration_data.h"
 #include "formats/tflite/reader.h"
 #include "formats/tflite/writer.h"
 
@@ -76,17 +78,33 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
 
   PassContext ctx;
   ctx.progress = options.progress;
-  std::optional<CalibrationSet> calibration;
+  // The library's errors name the data's files; only a path that is not there is the flag's own error.
+  auto open_data = [&](const std::string& path, const char* flag, auto&& open) -> Expected<Dataset> {
+    if (std::error_code ec; !std::filesystem::exists(path, ec))
+      return fail(Errc::BadInput, {.file = path, .option = flag}, "no such file or folder");
+    return open();
+  };
+  std::optional<Dataset> calibration;
   if (needs_calibration) {
-    Expected<CalibrationSet> data = load_calibration_data(inputs.calibration, g, inputs.calibration_options);
+    Expected<Dataset> data = open_data(inputs.calibration, calibration_flag(), [&] {
+      return open_calibration_data(inputs.calibration, g, inputs.calibration_options);
+    });
     if (!data) return data.take_error();
     calibration = std::move(*data);
     ctx.calibration = &*calibration;
   }
   std::optional<Dataset> training;
   if (needs_training) {
-    Expected<Dataset> data = load_npy_dataset(inputs.training);
+    DatasetOptions options;
+    for (TensorId id : g.inputs) options.inputs.push_back({.tensor = g.tensor(id).name, .shape = g.tensor(id).shape});
+    Expected<Dataset> data = open_data(inputs.training, training_flag(), [&] {
+      return open_dataset(inputs.training, options);
+    });
     if (!data) return data.take_error();
+    if (!data->has_labels() && !data->has_targets())
+      return fail(Errc::BadInput, {.file = inputs.training, .option = training_flag()},
+                  "training data has no labels (an .npz with keys x and y, IDX images with a labels file, or image "
+                  "folders with class sub-folders)");
     training = std::move(*data);
     ctx.training = &*training;
   }

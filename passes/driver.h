@@ -14,10 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "calibration/dataset.h"
+#include "formats/dataset/dataset.h"
 #include "passes/pass_manager.h"
 #include "reports/target.h"
-#include "train/dataset.h"
 
 namespace tinyopt {
 
@@ -25,8 +24,8 @@ namespace tinyopt {
 struct DriverInputs {
   std::string model;                              // the model the pipeline starts from (.tflite)
   std::string calibration;                        // --calib DATA: samples of the model input
-  CalibrationDataOptions calibration_options;     // --scale, --offset, --num-calib
-  std::string training;                           // --train DATA: labelled samples
+  DatasetOptions calibration_options;             // --scale, --offset, --num-calib (inputs come from the model)
+  std::string training;                           // --train DATA: labelled samples (formats/dataset/dataset.h)
   std::string teacher;                            // --teacher FILE (default: the model as it entered)
   std::string target;                             // --target T: a bundled target name or a .json file
   std::optional<std::filesystem::path> targets_dir;  // where target names are looked up

@@ -24,9 +24,8 @@
 
 namespace tinyopt {
 
-struct CalibrationSet;   // calibration/dataset.h
+class Dataset;            // formats/dataset/dataset.h
 struct CalibrationStats; // calibration/stats.h
-struct Dataset;          // train/dataset.h
 struct Target;           // reports/target.h
 
 // The type of an option's value, which decides how the parser checks it and how it is printed.
@@ -74,7 +73,7 @@ struct PassResult {
 // Everything a pass may need beyond the graph. Pointers are borrowed and may be null when the pipeline does not
 // provide them; a pass that needs one and finds none returns a BadInput error naming what is missing.
 struct PassContext {
-  const CalibrationSet* calibration = nullptr;  // samples for calibration (quantize), evaluation (prune, distill)
+  const Dataset* calibration = nullptr;         // samples for calibration (quantize), evaluation (prune, distill)
   const CalibrationStats* stats = nullptr;      // precomputed activation statistics (quantize skips calibrating)
   const Dataset* training = nullptr;            // labelled training samples (distillation with labels)
   const Graph* teacher = nullptr;               // the float teacher for distillation

@@ -169,16 +169,18 @@ Expected<void> Interpreter::invoke() {
   return {};
 }
 
-Expected<void> for_each_sample(const Interpreter& prototype, size_t n,
-                               const std::function<Expected<void>(Interpreter&, size_t)>& body, unsigned threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(n, 1)));
-  // Samples are interleaved (thread t takes t, t + T, ...); each thread keeps its first error.
+unsigned sample_threads(unsigned requested, size_t n) {
+  const unsigned threads = requested ? requested : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(n, 1)));
+}
+
+Expected<void> for_each_sample_index(size_t n, unsigned requested,
+                                     const std::function<Expected<void>(unsigned worker, size_t sample)>& body) {
+  const unsigned threads = sample_threads(requested, n);
   std::vector<std::optional<std::pair<size_t, Error>>> errors(threads);
   auto work = [&](unsigned t) {
-    Interpreter interp = prototype.clone_for_thread();
     for (size_t s = t; s < n; s += threads) {
-      Expected<void> ok = body(interp, s);
+      Expected<void> ok = body(t, s);
       if (!ok) { errors[t] = {s, ok.take_error()}; return; }
     }
   };
@@ -194,6 +196,16 @@ Expected<void> for_each_sample(const Interpreter& prototype, size_t n,
     if (e && (!first || e->first < first->first)) first = std::move(e);
   if (first) return std::move(first->second);
   return {};
+}
+
+Expected<void> for_each_sample(const Interpreter& prototype, size_t n,
+                               const std::function<Expected<void>(Interpreter&, size_t)>& body, unsigned threads) {
+  // One interpreter per worker, made on the worker's own thread.
+  std::vector<std::optional<Interpreter>> interps(sample_threads(threads, n));
+  return for_each_sample_index(n, threads, [&](unsigned w, size_t s) {
+    if (!interps[w]) interps[w].emplace(prototype.clone_for_thread());
+    return body(*interps[w], s);
+  });
 }
 
 }  // namespace tinyopt

@@ -114,4 +114,12 @@ Expected<void> for_each_sample(const Interpreter& prototype, size_t n,
                                const std::function<Expected<void>(Interpreter&, size_t sample)>& body,
                                unsigned threads = 0);
 
+// The thread count for_each_sample and for_each_sample_index use: `requested` (0: hardware concurrency), at most n.
+unsigned sample_threads(unsigned requested, size_t n);
+// The scheduling under for_each_sample: worker w of sample_threads(threads, n) runs samples w, w + T, w + 2T, ...
+// in order and stops at its first error; returns the error of the lowest failing sample. A fixed assignment, so
+// per-worker state (observers, statistics) sees the same samples on every run.
+Expected<void> for_each_sample_index(size_t n, unsigned threads,
+                                     const std::function<Expected<void>(unsigned worker, size_t sample)>& body);
+
 }  // namespace tinyopt

@@ -103,8 +103,4 @@ double softmax_kl_divergence(std::span<const float> student_logits, float beta, 
   return total;
 }
 
-int32_t argmax(std::span<const float> row) {
-  return static_cast<int32_t>(std::max_element(row.begin(), row.end()) - row.begin());
-}
-
 }  // namespace tinyopt

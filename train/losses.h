@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <span>
 
+#include "runtime/metrics.h"  // argmax: the predicted class of a row of outputs
+
 namespace tinyopt {
 
 // Cross-entropy of softmax(beta * logits) against integer labels: -log p[label].
@@ -31,8 +33,5 @@ double mean_squared_error(std::span<const float> output, std::span<const float> 
 double softmax_kl_divergence(std::span<const float> student_logits, float beta, std::span<const float> teacher_probs,
                              float temperature, int classes, std::span<const float> weight, float scale,
                              std::span<float> grad_logits);
-
-// Index of the largest value of each row (the predicted class); ties pick the first.
-int32_t argmax(std::span<const float> row);
 
 }  // namespace tinyopt

@@ -7,7 +7,7 @@
 //   Graph g = *b.finish({b.softmax(x)});
 //
 // Each layer appends its op and constants (weights He-uniform: U(-sqrt(6 / fan_in), +sqrt(6 / fan_in)), biases
-// zero, from train/rng.h so a seed gives the same graph everywhere) and computes its output shape with the IR's
+// zero, from ir/rng.h so a seed gives the same graph everywhere) and computes its output shape with the IR's
 // shape inference; a layer that does not fit its input records an error that finish() returns.
 #pragma once
 
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "ir/graph.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 
 namespace tinyopt {
 

@@ -7,10 +7,11 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <optional>
 
 #include "train/batching.h"
 #include "train/losses.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 
 namespace tinyopt {
 namespace {
@@ -210,23 +211,25 @@ Expected<double> Trainer::step(std::span<const float> inputs, std::span<const in
 }
 
 Expected<std::vector<EpochReport>> Trainer::fit(const Dataset& data) {
-  if (data.size <= 0) return fail(Errc::BadInput, {.option = "data"}, "the dataset is empty");
+  const auto size = static_cast<int64_t>(data.size());
+  if (size <= 0) return fail(Errc::BadInput, {.option = "data"}, "the dataset is empty");
   const Graph& g = program_->graph();
   const int64_t per_sample = g.tensor(g.inputs[0]).num_elements() / per_worker_;
   if (data.sample_elements() != per_sample)
     return fail(Errc::BadInput, {.tensor = g.tensor(g.inputs[0]).name},
-                "samples of shape {} do not fit the model input {}", shape_to_string(data.sample_shape),
+                "samples of shape {} do not fit the model input {}", shape_to_string(data.sample_shape()),
                 shape_to_string(g.tensor(g.inputs[0]).shape));
-  const int64_t steps_per_epoch = (data.size + config_.batch_size - 1) / config_.batch_size;
+  const int64_t steps_per_epoch = (size + config_.batch_size - 1) / config_.batch_size;
   if (config_.schedule.kind == LrSchedule::Kind::Cosine && config_.schedule.total_steps <= 1)
     config_.schedule.total_steps = steps_per_epoch * config_.epochs;
   Rng rng(config_.seed);
-  std::vector<int64_t> order(static_cast<size_t>(data.size));
+  std::vector<int64_t> order(static_cast<size_t>(size));
   std::iota(order.begin(), order.end(), 0);
   const auto bs = static_cast<size_t>(config_.batch_size);
   std::vector<float> x(bs * static_cast<size_t>(per_sample));
   std::vector<int32_t> y(bs);
-  std::vector<float> tgt(bs * static_cast<size_t>(std::max<int64_t>(data.target_elements, 1)));
+  const int64_t target_elements = data.target_elements();
+  std::vector<float> tgt(bs * static_cast<size_t>(std::max<int64_t>(target_elements, 1)));
   std::vector<EpochReport> reports;
   for (int e = 0; e < config_.epochs; ++e) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -235,18 +238,19 @@ Expected<std::vector<EpochReport>> Trainer::fit(const Dataset& data) {
     int64_t correct = 0;
     for (int64_t s = 0; s < steps_per_epoch; ++s) {
       const int64_t begin = s * config_.batch_size;
-      const int count = static_cast<int>(std::min<int64_t>(config_.batch_size, data.size - begin));
+      const int count = static_cast<int>(std::min<int64_t>(config_.batch_size, size - begin));
       for (int i = 0; i < count; ++i) {
-        const int64_t k = order[static_cast<size_t>(begin + i)];
-        auto src = data.sample(k);
-        std::copy(src.begin(), src.end(), x.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(i) * src.size()));
-        if (!data.labels.empty()) y[static_cast<size_t>(i)] = data.labels[static_cast<size_t>(k)];
-        if (!data.targets.empty())
-          std::copy_n(data.targets.begin() + k * data.target_elements, data.target_elements,
-                      tgt.begin() + static_cast<std::ptrdiff_t>(i * data.target_elements));
+        const auto k = static_cast<size_t>(order[static_cast<size_t>(begin + i)]);
+        const auto per = static_cast<size_t>(per_sample);
+        if (auto ok = data.read(k, std::span<float>(x).subspan(static_cast<size_t>(i) * per, per)); !ok) return ok.take_error();
+        if (data.has_labels()) y[static_cast<size_t>(i)] = data.label(k);
+        if (data.has_targets()) {
+          const std::span<const float> t = data.target(k);
+          std::copy(t.begin(), t.end(), tgt.begin() + static_cast<std::ptrdiff_t>(i * target_elements));
+        }
       }
-      auto l = step(x, data.labels.empty() ? std::span<const int32_t>{} : std::span<const int32_t>(y),
-                    data.targets.empty() ? std::span<const float>{} : std::span<const float>(tgt), count);
+      auto l = step(x, data.has_labels() ? std::span<const int32_t>(y) : std::span<const int32_t>{},
+                    data.has_targets() ? std::span<const float>(tgt) : std::span<const float>{}, count);
       if (!l) return l.take_error();
       if (!std::isfinite(*l))
         return fail(Errc::CheckFailed, {.option = "train"}, "the loss became {} at epoch {}, step {}", *l, e + 1, s);
@@ -255,8 +259,8 @@ Expected<std::vector<EpochReport>> Trainer::fit(const Dataset& data) {
     }
     EpochReport r;
     r.epoch = e + 1;
-    r.loss = loss_sum / static_cast<double>(data.size);
-    r.accuracy = data.labels.empty() ? 0 : static_cast<double>(correct) / static_cast<double>(data.size);
+    r.loss = loss_sum / static_cast<double>(size);
+    r.accuracy = data.has_labels() ? static_cast<double>(correct) / static_cast<double>(size) : 0;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.last_lr = config_.schedule.at(optimizer_.steps_taken() - 1);
     if (config_.on_epoch) config_.on_epoch(r);
@@ -281,37 +285,44 @@ Expected<EvalResult> evaluate(const Graph& model, const Dataset& data, int batch
   const int64_t per_sample = g.tensor(g.inputs[0]).num_elements() / per_worker;
   if (data.sample_elements() != per_sample)
     return fail(Errc::BadInput, {.tensor = g.tensor(g.inputs[0]).name}, "samples of shape {} do not fit the model input {}",
-                shape_to_string(data.sample_shape), shape_to_string(g.tensor(g.inputs[0]).shape));
+                shape_to_string(data.sample_shape()), shape_to_string(g.tensor(g.inputs[0]).shape));
+  const auto size = static_cast<int64_t>(data.size());
   const auto classes = static_cast<size_t>(g.tensor(g.outputs[0]).num_elements() / per_worker);
   std::vector<std::unique_ptr<Tape>> tapes;
   for (int w = 0; w < threads; ++w) tapes.push_back(std::make_unique<Tape>(**program));
   std::vector<int64_t> correct(static_cast<size_t>(threads), 0);
   std::vector<double> loss(static_cast<size_t>(threads), 0);
-  const int64_t chunks = (data.size + per_worker - 1) / per_worker;
+  std::vector<std::optional<Error>> errors(static_cast<size_t>(threads));
+  const int64_t chunks = (size + per_worker - 1) / per_worker;
   run_parallel(threads, [&](int w) {
     Tape& tape = *tapes[static_cast<size_t>(w)];
-    for (int64_t c = w; c < chunks; c += threads) {  // fixed assignment of chunks to workers
+    for (int64_t c = w; c < chunks && !errors[static_cast<size_t>(w)]; c += threads) {  // fixed assignment of chunks to workers
       const int64_t begin = c * per_worker;
-      const int64_t n = std::min<int64_t>(per_worker, data.size - begin);
+      const int64_t n = std::min<int64_t>(per_worker, size - begin);
       auto in = tape.input(0);
-      std::copy_n(data.inputs.begin() + begin * per_sample, n * per_sample, in.begin());
+      const auto per = static_cast<size_t>(per_sample);
+      for (int64_t i = 0; i < n && !errors[static_cast<size_t>(w)]; ++i)
+        if (auto ok = data.read(static_cast<size_t>(begin + i), in.subspan(static_cast<size_t>(i) * per, per)); !ok)
+          errors[static_cast<size_t>(w)] = ok.take_error();
       std::fill(in.begin() + n * per_sample, in.end(), 0.f);
       tape.forward();
       auto out = tape.values(g.outputs[0]);
-      if (data.labels.empty()) continue;
+      if (!data.has_labels()) continue;
       for (int64_t i = 0; i < n; ++i) {
         auto row = out.subspan(static_cast<size_t>(i) * classes, classes);
-        const int32_t y = data.labels[static_cast<size_t>(begin + i)];
+        const int32_t y = data.label(static_cast<size_t>(begin + i));
         correct[static_cast<size_t>(w)] += argmax(row) == y;
         loss[static_cast<size_t>(w)] -= std::log(std::max(double{row[static_cast<size_t>(y)]}, 1e-12));
       }
     }
   });
   EvalResult r;
-  r.samples = data.size;
-  if (!data.labels.empty() && data.size > 0) {
-    r.accuracy = static_cast<double>(std::accumulate(correct.begin(), correct.end(), int64_t{0})) / static_cast<double>(data.size);
-    r.loss = std::accumulate(loss.begin(), loss.end(), 0.0) / static_cast<double>(data.size);
+  for (const std::optional<Error>& e : errors)
+    if (e) return *e;  // a sample that could not be read (the lowest worker's first)
+  r.samples = size;
+  if (data.has_labels() && size > 0) {
+    r.accuracy = static_cast<double>(std::accumulate(correct.begin(), correct.end(), int64_t{0})) / static_cast<double>(size);
+    r.loss = std::accumulate(loss.begin(), loss.end(), 0.0) / static_cast<double>(size);
   }
   return r;
 }

@@ -6,7 +6,7 @@
 //   2. each worker runs forward, the loss (train/losses.h) and backward on its part;
 //   3. parameter gradients are summed worker 0 + 1 + ... in that order, then one optimiser step (train/optimizer.h)
 //      with the schedule's learning rate updates the parameters in place.
-// Splits and summation orders are fixed and samples are shuffled by train/rng.h, so one seed gives byte-identical
+// Splits and summation orders are fixed and samples are shuffled by ir/rng.h, so one seed gives byte-identical
 // weights (for a given thread count).
 //
 // Losses: cross-entropy on integer labels; MSE on float targets; distillation: alpha * KL(teacher || student) at
@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "formats/dataset/dataset.h"
 #include "ir/graph.h"
-#include "train/dataset.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/tape.h"

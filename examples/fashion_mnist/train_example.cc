@@ -52,14 +52,14 @@ int main(int argc, char** argv) {
   }
   if (epochs <= 0 || batch <= 0 || threads <= 0 || !(lr > 0)) return usage(argv[0]);
 
-  auto train = load_fashion_mnist(data_dir, "train");
+  auto train = open_fashion_mnist(data_dir, "train");
   if (!train) return report(train.error());
-  auto test = load_fashion_mnist(data_dir, "t10k");
+  auto test = open_fashion_mnist(data_dir, "t10k");
   if (!test) return report(test.error());
   auto model = examples::build_fashion_mnist_cnn(seed);
   if (!model) return report(model.error());
 
-  const int64_t steps_per_epoch = (train->size + batch - 1) / batch;
+  const int64_t steps_per_epoch = (static_cast<int64_t>(train->size()) + batch - 1) / batch;
   TrainConfig config;
   config.batch_size = batch;
   config.epochs = epochs;
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   auto ev = evaluate(*model, *test, 500, threads);
   if (!ev) return report(ev.error());
   std::printf("test accuracy %.4f on %lld images (%d epochs, %.0f s training, %.0f samples/s)\n", ev->accuracy,
-              static_cast<long long>(ev->samples), epochs, seconds, train->size * epochs / seconds);
+              static_cast<long long>(ev->samples), epochs, seconds, static_cast<double>(train->size()) * epochs / seconds);
   model->description = "tinyopt examples/fashion_mnist: depthwise-separable CNN trained by tinyopt";
   if (auto w = write_tflite_file(*model, out); !w) return report(w.error());
   std::printf("wrote %s\n", out.c_str());

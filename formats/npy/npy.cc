@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string_view>
 
@@ -176,7 +177,7 @@ std::string npy_descr(DType t) {
   return "|u1";
 }
 
-Expected<NpyArray> parse_npy(std::span<const uint8_t> bytes, const std::string& name) {
+Expected<NpyLayout> parse_npy_header(std::span<const uint8_t> bytes, const std::string& name) {
   const Location at{.file = name};
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0)
     return fail(Errc::BadInput, at, "not a .npy file (no \\x93NUMPY magic)");
@@ -207,16 +208,25 @@ Expected<NpyArray> parse_npy(std::span<const uint8_t> bytes, const std::string& 
     return fail(Errc::BadInput, at, "Fortran-order arrays are not supported; save it with np.ascontiguousarray");
   const std::optional<int64_t> count = checked_num_elements(*h.shape);
   if (!count) return fail(Errc::BadInput, at, "shape {} is too large", shape_to_string(*h.shape));
-  const uint64_t need = static_cast<uint64_t>(*count) * dtype_size(*dtype);
-  const uint64_t have = bytes.size() - data_start;
-  if (have != need)
-    return fail(Errc::BadInput, at, "shape {} of {} needs {} data bytes but the file holds {}",
-                shape_to_string(*h.shape), dtype_name(*dtype), need, have);
+  return NpyLayout{*dtype, std::move(*h.shape), data_start, static_cast<uint64_t>(*count) * dtype_size(*dtype), swap};
+}
 
-  NpyArray a{*dtype, std::move(*h.shape), {}};
-  a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_start), bytes.end());
-  if (swap) byte_swap(a.data, dtype_size(*dtype));
-  if (*dtype == DType::Bool)
+Expected<void> check_npy_data_size(const NpyLayout& layout, uint64_t total_bytes, const std::string& name) {
+  const uint64_t have = total_bytes - layout.data_offset;
+  if (have != layout.data_bytes)
+    return fail(Errc::BadInput, {.file = name}, "shape {} of {} needs {} data bytes but the file holds {}",
+                shape_to_string(layout.shape), dtype_name(layout.dtype), layout.data_bytes, have);
+  return {};
+}
+
+Expected<NpyArray> parse_npy(std::span<const uint8_t> bytes, const std::string& name) {
+  Expected<NpyLayout> layout = parse_npy_header(bytes, name);
+  if (!layout) return layout.take_error();
+  if (Expected<void> ok = check_npy_data_size(*layout, bytes.size(), name); !ok) return ok.take_error();
+  NpyArray a{layout->dtype, std::move(layout->shape), {}};
+  a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(layout->data_offset), bytes.end());
+  if (layout->big_endian) byte_swap(a.data, dtype_size(a.dtype));
+  if (a.dtype == DType::Bool)
     for (uint8_t& b : a.data) b = b != 0;  // keep bools canonical: other values are UB as C++ bool
   return a;
 }
@@ -225,6 +235,33 @@ Expected<NpyArray> read_npy(const std::filesystem::path& path) {
   Expected<std::vector<uint8_t>> bytes = read_file(path);
   if (!bytes) return bytes.take_error();
   return parse_npy(*bytes, path.string());
+}
+
+Expected<NpyLayout> read_npy_header(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return fail(Errc::BadInput, {.file = name}, "no such file (or not a regular file)");
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return fail(Errc::BadInput, {.file = name}, "cannot read the file size");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return fail(Errc::BadInput, {.file = name}, "cannot open the file");
+  // The preamble says how long the header is; read that much (bounded by kMaxHeaderBytes and the file).
+  std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(size, 12)));
+  f.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  if (head.size() >= 10 && std::memcmp(head.data(), kMagic.data(), kMagic.size()) == 0) {
+    const size_t len_bytes = head[6] == 1 ? 2 : 4;
+    if (head.size() >= 8 + len_bytes) {
+      const uint64_t want = std::min<uint64_t>(size, 8 + len_bytes + std::min<size_t>(read_le(head, 8, len_bytes), kMaxHeaderBytes + 1));
+      const size_t have = head.size();
+      head.resize(static_cast<size_t>(want));
+      f.read(reinterpret_cast<char*>(head.data() + have), static_cast<std::streamsize>(want - have));
+    }
+  }
+  Expected<NpyLayout> layout = parse_npy_header(head, name);
+  if (!layout) return layout;
+  if (Expected<void> ok = check_npy_data_size(*layout, size, name); !ok) return ok.take_error();
+  return layout;
 }
 
 std::vector<uint8_t> serialize_npy(const NpyArray& a) {

@@ -49,6 +49,23 @@ template <class T> NpyArray make_npy(Shape shape, std::span<const T> values) {
 
 // Parses the bytes of a .npy file. `name` is used in error messages (usually the file name).
 Expected<NpyArray> parse_npy(std::span<const uint8_t> bytes, const std::string& name);
+
+// What the preamble and header of a .npy file say, without its data: for reading a dataset's shapes before
+// its samples (formats/dataset/).
+struct NpyLayout {
+  DType dtype = DType::Float32;
+  Shape shape;
+  uint64_t data_offset = 0;  // bytes before the first element
+  uint64_t data_bytes = 0;   // num_elements(shape) * dtype_size(dtype)
+  bool big_endian = false;   // multi-byte elements stored big-endian (parse_npy swaps them)
+};
+// Parses the preamble and header from the first bytes of a file (the data may be missing).
+Expected<NpyLayout> parse_npy_header(std::span<const uint8_t> prefix, const std::string& name);
+// The error parse_npy gives when a file of `total_bytes` does not hold exactly the header's data.
+Expected<void> check_npy_data_size(const NpyLayout& layout, uint64_t total_bytes, const std::string& name);
+// Reads only the preamble and header of a .npy file and checks the file's size against them (a truncated file
+// is an error here, before any data is read).
+Expected<NpyLayout> read_npy_header(const std::filesystem::path& path);
 Expected<NpyArray> read_npy(const std::filesystem::path& path);
 
 // The bytes of a .npy file holding `a` (version 1.0 unless the header needs 2.0).

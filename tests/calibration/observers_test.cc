@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "calibration/dataset.h"
+#include "calibration/calibration_data.h"
 #include "calibration/stats.h"
 #include "formats/npy/npy.h"
 
@@ -113,25 +113,25 @@ TEST_CASE("calibration data: npy shape and dtype mismatches name both sides; NaN
   fs::create_directories(dir);
   std::vector<float> v(2 * 5 * 3, 0.25f);
   REQUIRE(write_npy(dir / "ok.npy", make_npy<float>({2, 5, 3}, v)));
-  Expected<CalibrationSet> ok = load_calibration_data(dir / "ok.npy", Shape{1, 5, 3}, "input");
+  Expected<Dataset> ok = open_calibration_data(dir / "ok.npy", Shape{1, 5, 3}, "input");
   REQUIRE(ok);
   CHECK(ok->size() == 2);
   REQUIRE(write_npy(dir / "bad.npy", make_npy<float>({2, 15}, v)));
-  Expected<CalibrationSet> bad = load_calibration_data(dir / "bad.npy", Shape{1, 5, 3}, "input");
+  Expected<Dataset> bad = open_calibration_data(dir / "bad.npy", Shape{1, 5, 3}, "input");
   REQUIRE(!bad);
   CHECK(bad.error().to_string().find("[2,15]") != std::string::npos);
   CHECK(bad.error().to_string().find("[1,5,3]") != std::string::npos);
   v[4] = NAN;
   REQUIRE(write_npy(dir / "nan.npy", make_npy<float>({2, 5, 3}, v)));
-  Expected<CalibrationSet> nan = load_calibration_data(dir / "nan.npy", Shape{1, 5, 3}, "input");
+  Expected<Dataset> nan = open_calibration_data(dir / "nan.npy", Shape{1, 5, 3}, "input");
   REQUIRE(!nan);
   CHECK(nan.error().message.find("NaN") != std::string::npos);
   std::vector<int32_t> ints(15, 1);
   REQUIRE(write_npy(dir / "i32.npy", make_npy<int32_t>({1, 5, 3}, ints)));
-  Expected<CalibrationSet> i32 = load_calibration_data(dir / "i32.npy", Shape{1, 5, 3}, "input");
+  Expected<Dataset> i32 = open_calibration_data(dir / "i32.npy", Shape{1, 5, 3}, "input");
   REQUIRE(!i32);
   CHECK(i32.error().message.find("int32") != std::string::npos);
   fs::create_directories(dir / "empty");
-  CHECK(!load_calibration_data(dir / "empty", Shape{1, 5, 3}, "input"));
+  CHECK(!open_calibration_data(dir / "empty", Shape{1, 5, 3}, "input"));
   fs::remove_all(dir);
 }

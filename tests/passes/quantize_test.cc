@@ -2,7 +2,7 @@
 // converter's int8 twins (op sequence, dtypes, parameter layout), plus bad-input handling.
 #include <doctest/doctest.h>
 
-#include "calibration/dataset.h"
+#include "formats/dataset/dataset.h"
 #include "formats/npy/npy.h"
 #include "formats/tflite/reader.h"
 #include "passes/pass_manager.h"
@@ -13,22 +13,21 @@ using namespace tinyopt;
 namespace {
 
 // Calibration set from the golden float inputs (the twin's int8 inputs dequantized, see golden/README.md).
-CalibrationSet golden_calibration(const std::string& stem, const Graph& g) {
-  CalibrationSet s;
-  s.sample_shape = g.tensor(g.inputs[0]).shape;
+Dataset golden_calibration(const std::string& stem, const Graph& g) {
+  std::vector<float> values;
   for (int k = 0; k < 4; ++k) {
     Expected<NpyArray> a = read_npy(test::golden_dir(stem) / ("case" + std::to_string(k)) / "input0.npy");
     REQUIRE(a);
     auto v = a->values<float>();
-    s.samples.emplace_back(v.begin(), v.end());
+    values.insert(values.end(), v.begin(), v.end());
   }
-  return s;
+  return Dataset::from_floats(g.tensor(g.inputs[0]).shape, std::move(values));
 }
 
 Graph quantize(const std::string& stem, const std::string& pipeline) {
   Expected<Graph> g = read_tflite_file(test::shared_model(stem + ".tflite"));
   REQUIRE(g);
-  CalibrationSet data = golden_calibration(stem, *g);
+  Dataset data = golden_calibration(stem, *g);
   Expected<Pipeline> p = parse_pipeline(pipeline);
   REQUIRE(p);
   Expected<PassManager> pm = PassManager::from_pipeline(*p);
@@ -140,7 +139,7 @@ TEST_CASE("quantize: NaN weights, missing calibration and already-quantized mode
   {
     Graph c = *g;
     c.tensor(c.ops[0].inputs[1]).mutable_values<float>()[0] = NAN;
-    CalibrationSet data = golden_calibration("hello_world_float", c);
+    Dataset data = golden_calibration("hello_world_float", c);
     Expected<PassManager> pm = PassManager::from_pipeline(*p);
     PassContext ctx;
     ctx.calibration = &data;
@@ -151,8 +150,7 @@ TEST_CASE("quantize: NaN weights, missing calibration and already-quantized mode
   {
     Expected<Graph> q = read_tflite_file(test::shared_model("hello_world_int8.tflite"));
     REQUIRE(q);
-    CalibrationSet data;
-    data.samples.push_back({0.5f});
+    const Dataset data = Dataset::from_floats({1, 1}, {0.5f});
     Expected<PassManager> pm = PassManager::from_pipeline(*p);
     PassContext ctx;
     ctx.calibration = &data;

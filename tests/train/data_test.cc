@@ -1,5 +1,5 @@
 // tests/train/data_test.cc: IDX files (plain and gzip, corrupt ones), Fashion-MNIST from the Debian package, .npy
-// datasets, and the model builder's error path.
+// training datasets (formats/dataset/), and the model builder's error path.
 #include <algorithm>
 #include <filesystem>
 #include <vector>
@@ -11,7 +11,7 @@
 #include "formats/idx.h"
 #include "formats/npy/npy.h"
 #include "train/batching.h"
-#include "train/dataset.h"
+#include "formats/dataset/dataset.h"
 #include "train/model_builder.h"
 
 namespace tinyopt {
@@ -71,16 +71,23 @@ TEST_CASE("Fashion-MNIST from the Debian package: 60,000 + 10,000 images in [0, 
     MESSAGE("skipped: dataset-fashion-mnist is not installed");
     return;
   }
-  auto test = load_fashion_mnist(kFashionMnistDir, "t10k");
+  auto test = open_fashion_mnist(kFashionMnistDir, "t10k");
   REQUIRE_MESSAGE(test.has_value(), (test ? "" : test.error().to_string()));
-  CHECK(test->size == 10000);
-  CHECK(test->sample_shape == Shape{28, 28, 1});
-  CHECK(*std::max_element(test->inputs.begin(), test->inputs.end()) == 1.f);
-  CHECK(*std::min_element(test->inputs.begin(), test->inputs.end()) == 0.f);
+  CHECK(test->size() == 10000);
+  CHECK(test->sample_shape() == Shape{28, 28, 1});
+  float lo = 1.f, hi = 0.f;
+  std::vector<float> x(28 * 28);
+  for (size_t s = 0; s < test->size(); ++s) {
+    REQUIRE(test->read(s, x));
+    lo = std::min(lo, *std::min_element(x.begin(), x.end()));
+    hi = std::max(hi, *std::max_element(x.begin(), x.end()));
+  }
+  CHECK(hi == 1.f);
+  CHECK(lo == 0.f);
   std::vector<int> counts(10, 0);
-  for (int32_t l : test->labels) ++counts[static_cast<size_t>(l)];
+  for (size_t s = 0; s < test->size(); ++s) ++counts[static_cast<size_t>(test->label(s))];
   for (int c : counts) CHECK(c == 1000);  // t10k is balanced
-  CHECK_FALSE(load_fashion_mnist(kFashionMnistDir, "validation").has_value());
+  CHECK_FALSE(open_fashion_mnist(kFashionMnistDir, "validation").has_value());
 }
 
 TEST_CASE(".npy datasets: inputs with integer labels or float targets; mismatched counts are errors") {
@@ -90,17 +97,20 @@ TEST_CASE(".npy datasets: inputs with integer labels or float targets; mismatche
   REQUIRE(write_npy(y, make_npy<int64_t>({2}, std::vector<int64_t>{3, 1})).has_value());
   REQUIRE(write_npy(t, make_npy<float>({2, 2}, std::vector<float>{0.5f, 1.f, 2.f, 3.f})).has_value());
   REQUIRE(write_npy(bad, make_npy<int32_t>({3}, std::vector<int32_t>{0, 1, 2})).has_value());
-  auto d = load_npy_dataset(x, y);
+  // Training data converts integers as they are (no pixel scaling).
+  const DatasetOptions as_is{.integers = IntegerData::Values};
+  auto d = open_dataset({x}, y, as_is);
   REQUIRE(d.has_value());
-  CHECK(d->size == 2);
-  CHECK(d->sample_shape == Shape{2, 2});
-  CHECK(d->inputs[1] == 255.f);
-  CHECK(d->labels == std::vector<int32_t>{3, 1});
-  auto r = load_npy_dataset(x, t);
+  CHECK(d->size() == 2);
+  CHECK(d->sample_shape() == Shape{2, 2});
+  CHECK(d->sample(0)->at(1) == 255.f);
+  CHECK(d->label(0) == 3);
+  CHECK(d->label(1) == 1);
+  auto r = open_dataset({x}, t, as_is);
   REQUIRE(r.has_value());
-  CHECK(r->target_elements == 2);
-  CHECK(r->targets[3] == 3.f);
-  auto e = load_npy_dataset(x, bad);
+  CHECK(r->target_elements() == 2);
+  CHECK(r->target(1)[1] == 3.f);
+  auto e = open_dataset({x}, bad, as_is);
   REQUIRE_FALSE(e.has_value());
   CHECK(e.error().to_string().find("bad.npy") != std::string::npos);
   fs::remove(x), fs::remove(y), fs::remove(t), fs::remove(bad);

@@ -14,7 +14,7 @@
 #include <doctest/doctest.h>
 
 #include "train/batching.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 #include "train/tape.h"
 
 namespace tinyopt::test {

@@ -6,17 +6,19 @@
 #include <doctest/doctest.h>
 
 #include "train/model_builder.h"
-#include "train/rng.h"
+#include "ir/rng.h"
 #include "train/trainer.h"
 
 namespace tinyopt {
 namespace {
 
 // 3 classes of 4x4x1 "images": class c has a bright column c (plus noise).
-Dataset toy_dataset(int n, uint64_t seed) {
-  Dataset d;
-  d.sample_shape = {4, 4, 1};
-  d.size = n;
+struct ToyData {
+  std::vector<float> inputs;
+  std::vector<int32_t> labels;
+};
+ToyData toy_data(int n, uint64_t seed) {
+  ToyData d;
   Rng rng(seed);
   for (int i = 0; i < n; ++i) {
     const auto c = static_cast<int32_t>(rng.below(3));
@@ -25,6 +27,10 @@ Dataset toy_dataset(int n, uint64_t seed) {
     d.labels.push_back(c);
   }
   return d;
+}
+Dataset toy_dataset(int n, uint64_t seed, bool labelled = true) {
+  ToyData d = toy_data(n, seed);
+  return Dataset::from_floats({4, 4, 1}, std::move(d.inputs), labelled ? std::move(d.labels) : std::vector<int32_t>{});
 }
 
 Graph toy_model(uint64_t seed) {
@@ -75,7 +81,7 @@ TEST_CASE("training learns a toy problem; the same seed gives byte-identical wei
 }
 
 TEST_CASE("a short batch gives the same update as the batch of its samples alone") {
-  const Dataset d = toy_dataset(5, 3);
+  const ToyData d = toy_data(5, 3);
   auto one_step = [&](int batch) {
     TrainConfig c;
     c.batch_size = batch;
@@ -127,8 +133,7 @@ TEST_CASE("distillation moves a student towards its teacher's outputs") {
     REQUIRE((*t)->fit(train).has_value());
     (*t)->write_parameters(teacher);
   }
-  Dataset unlabeled = train;
-  unlabeled.labels.clear();
+  const Dataset unlabeled = toy_dataset(300, 1, /*labelled=*/false);  // `train` without its labels
   Graph student = toy_model(9);
   TrainConfig c;
   c.batch_size = 16;
@@ -158,11 +163,7 @@ TEST_CASE("configuration errors are reported, not crashes") {
   TrainConfig d;
   d.loss = LossKind::Distillation;  // no teacher
   CHECK_FALSE(Trainer::create(toy_model(1), d).has_value());
-  Dataset wrong;
-  wrong.sample_shape = {5, 5, 1};
-  wrong.size = 1;
-  wrong.inputs.assign(25, 0.f);
-  wrong.labels = {0};
+  const Dataset wrong = Dataset::from_floats({5, 5, 1}, std::vector<float>(25, 0.f), {0});
   auto ok = Trainer::create(toy_model(1), TrainConfig{});
   REQUIRE(ok.has_value());
   CHECK_FALSE((*ok)->fit(wrong).has_value());

@@ -1,5 +1,6 @@
-// train/rng.h: the random numbers of training (weight initialisation, shuffling), defined bit for bit here so
-// that one seed gives the same weights on every platform (the <random> distributions are implementation-defined).
+// ir/rng.h: the random numbers of training (weight initialisation, shuffling) and of dataset shuffles, defined bit
+// for bit here so that one seed gives the same weights and samples on every platform (the <random> distributions
+// are implementation-defined).
 // SplitMix64 (Steele, Lea, Flood 2014): a 64-bit state advanced by a constant, then mixed.
 #pragma once
 

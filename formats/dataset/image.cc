@@ -1,0 +1,90 @@
+// formats/dataset/image.cc: decoding images with Debian's stb_image (libstb-dev) and resizing them
+// bilinearly (pixel centres aligned, as align_corners=false resizers do) to a model input's size; the dataset
+// part that decodes one image file on every load.
+#include <algorithm>
+#include <cmath>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_HDR
+#define STBI_NO_LINEAR
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+#include "formats/dataset/image.h"
+
+namespace tinyopt {
+namespace {
+
+// Decoded images larger than this are refused before decoding (a 16k x 16k RGBA image).
+constexpr uint64_t kMaxImageBytes = uint64_t{1} << 30;
+
+class ImagePart : public SamplePart {
+ public:
+  ImagePart(DatasetPart info, int height, int width, int channels, double scale, double offset)
+      : SamplePart(std::move(info)), height_(height), width_(width), channels_(channels), scale_(scale), offset_(offset) {}
+  Expected<std::shared_ptr<const NpyArray>> load() const override {
+    Expected<std::vector<float>> v = load_image(info().file, height_, width_, channels_, scale_, offset_);
+    if (!v) return v.take_error();
+    return std::make_shared<const NpyArray>(make_npy<float>({1, height_, width_, channels_}, *v));
+  }
+
+ private:
+  int height_, width_, channels_;
+  double scale_, offset_;
+};
+
+}  // namespace
+
+Expected<ImageInfo> read_image_info(const std::filesystem::path& path) {
+  int w = 0, h = 0, n = 0;
+  if (!stbi_info(path.c_str(), &w, &h, &n))
+    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  if (w <= 0 || h <= 0 || static_cast<uint64_t>(w) * static_cast<uint64_t>(h) * 4 > kMaxImageBytes)
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {}-byte limit", w, h, kMaxImageBytes);
+  return ImageInfo{w, h, n};
+}
+
+Expected<std::shared_ptr<const SamplePart>> make_image_part(const std::filesystem::path& path, int height, int width,
+                                                            int channels, double scale, double offset) {
+  if (channels != 1 && channels != 3)
+    return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
+  Expected<ImageInfo> info = read_image_info(path);
+  if (!info) return info.take_error();
+  DatasetPart part{path.string(), "", Shape{info->height, info->width, info->channels}, 1};
+  return std::shared_ptr<const SamplePart>(std::make_shared<ImagePart>(std::move(part), height, width, channels, scale, offset));
+}
+
+Expected<std::vector<float>> load_image(const std::filesystem::path& path, int height, int width, int channels,
+                                        double scale, double offset) {
+  if (channels != 1 && channels != 3)
+    return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
+  int w = 0, h = 0, n = 0;
+  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, channels);
+  if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  std::vector<float> out(static_cast<size_t>(height) * width * channels);
+  const double sy = static_cast<double>(h) / height, sx = static_cast<double>(w) / width;
+  for (int y = 0; y < height; ++y) {
+    double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, h - 1.0);
+    int y0 = static_cast<int>(fy), y1 = std::min(y0 + 1, h - 1);
+    double wy = fy - y0;
+    for (int x = 0; x < width; ++x) {
+      double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, w - 1.0);
+      int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, w - 1);
+      double wx = fx - x0;
+      for (int c = 0; c < channels; ++c) {
+        auto px = [&](int yy, int xx) { return static_cast<double>(pixels[(static_cast<size_t>(yy) * w + xx) * channels + c]); };
+        double v = (1 - wy) * ((1 - wx) * px(y0, x0) + wx * px(y0, x1)) + wy * ((1 - wx) * px(y1, x0) + wx * px(y1, x1));
+        out[(static_cast<size_t>(y) * width + x) * channels + c] = static_cast<float>(v * scale + offset);
+      }
+    }
+  }
+  stbi_image_free(pixels);
+  return out;
+}
+
+}  // namespace tinyopt
