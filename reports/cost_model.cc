@@ -122,6 +122,14 @@ CycleCost estimate_op_cycles(const Graph& g, int op_index, KernelFamily family, 
   const int64_t out_elems = op.outputs.empty() ? 0 : elements(g, op.outputs[0]);
   const int64_t in_elems = elements(g, op.input(0));
   const OpClass cls = classify(op.kind);
+  // CMSIS-NN and ESP-NN have integer kernels only: TFLM's optimized CONV_2D, FULLY_CONNECTED, ... call the
+  // reference kernel for float32 tensors. Such an op is costed with the reference family and flagged, because
+  // the coefficients were set on integer kernels.
+  const bool float_op = !op.outputs.empty() && op.outputs[0] >= 0 &&
+                        static_cast<size_t>(op.outputs[0]) < g.tensors.size() &&
+                        g.tensor(op.outputs[0]).dtype == DType::Float32;
+  const KernelFamily requested = family;
+  if (float_op) family = KernelFamily::Reference;
   const FamilyTable& t = table_for(family);
   const Coefficients* k = nullptr;
   int64_t work = 0;  // what per_mac multiplies: MACs, or elements for MAC-free ops
@@ -149,11 +157,17 @@ CycleCost estimate_op_cycles(const Graph& g, int op_index, KernelFamily family, 
   const double cycles = (k->per_mac * static_cast<double>(work) + k->per_element * static_cast<double>(out_elems) +
                          k->fixed) * core_scale;
   c.cycles = static_cast<int64_t>(std::llround(cycles));
-  c.estimated_by = "model";
+  c.estimated_by = float_op ? "fallback" : "model";
   const bool macs_based = cls == OpClass::Conv || cls == OpClass::Depthwise || cls == OpClass::FullyConnected;
   c.assumptions = fmt::format("{} {}: {} cyc/{} + {} cyc/output + {} per op, x {:.2f} core", family_name,
                               class_name(cls), k->per_mac, macs_based ? "MAC" : "element", k->per_element, k->fixed,
                               core_scale);
+  if (float_op)
+    c.assumptions += fmt::format(" (float32: TFLM runs the reference float kernel{}; integer-kernel coefficients, "
+                                 "not validated for float)",
+                                 requested == KernelFamily::Reference
+                                     ? std::string()
+                                     : fmt::format(", {} has none", kernel_family_name(requested)));
   return c;
 }
 

@@ -130,5 +130,25 @@ TEST_CASE("report HTML: the arena map draws every planned buffer at its offset, 
   CHECK(html.find("Peak: during op #2 CONV_2D") != std::string::npos);
 }
 
+TEST_CASE("report: float ops are costed as TFLM's reference float kernels, whatever the target's library") {
+  SKIP_WITHOUT_SHARED();
+  Expected<Graph> f = read_tflite_file(test::shared_model("vww_mobilenet_float.tflite"));
+  Expected<Graph> q = read_tflite_file(test::shared_model("vww_mobilenet_int8.tflite"));
+  REQUIRE(f);
+  REQUIRE(q);
+  std::vector<Target> targets = {board("m7", 1 << 22, KernelFamily::CmsisNnDsp)};
+  Expected<Report> rf = build_report(*f, "f.tflite", 1000, targets), rq = build_report(*q, "q.tflite", 1000, targets);
+  REQUIRE(rf);
+  REQUIRE(rq);
+  // CMSIS-NN runs the int8 model; the float model falls back to reference kernels, which are slower.
+  CHECK(rf->targets[0].cycles > rq->targets[0].cycles);
+  CHECK(rf->layers[0].cycles[0].estimated_by == "fallback");
+  CHECK(rf->layers[0].cycles[0].assumptions.find("reference float kernel") != std::string::npos);
+  CHECK(rq->layers[0].cycles[0].estimated_by == "model");
+  bool noted = false;
+  for (const std::string& n : rf->notes) noted = noted || n.find("float32 op(s)") != std::string::npos;
+  CHECK(noted);
+}
+
 }  // namespace
 }  // namespace tinyopt
