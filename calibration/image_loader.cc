@@ -15,6 +15,7 @@
 #pragma GCC diagnostic pop
 
 #include "calibration/dataset.h"
+#include "formats/jpeg_tables.h"
 
 namespace tinyopt {
 
@@ -22,6 +23,8 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
                                         double scale, double offset) {
   if (channels != 1 && channels != 3)
     return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
+  // stb_image 2.27 overruns its arrays on a JPEG Huffman table of over 256 codes (formats/jpeg_tables.h).
+  if (Expected<void> ok = check_jpeg_huffman_tables(path); !ok) return ok.take_error();
   int w = 0, h = 0, n = 0;
   unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, channels);
   if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
