@@ -28,6 +28,10 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
   int w = 0, h = 0, n = 0;
   unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, channels);
   if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  if (w <= 0 || h <= 0) {  // stb_image 2.27 decodes a PNM header without dimensions as a 0x0 image
+    stbi_image_free(pixels);
+    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: it has no pixels ({}x{})", w, h);
+  }
   std::vector<float> out(static_cast<size_t>(height) * width * channels);
   const double sy = static_cast<double>(h) / height, sx = static_cast<double>(w) / width;
   for (int y = 0; y < height; ++y) {
