@@ -13,7 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "passes/registry.h"
+namespace tinyopt {
+class PassRegistry;  // passes/registry.h: declared only, so that libfuzzer_main.cc compiles without the IR headers
+}
 
 namespace tinyopt::fuzz {
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "passes/pipeline_parser.h"
+#include "passes/registry.h"
 #include "tests/fuzz/fuzz_targets.h"
 
 namespace tinyopt::fuzz {
