@@ -18,6 +18,11 @@
 #include "formats/jpeg_tables.h"
 
 namespace tinyopt {
+namespace {
+
+constexpr int64_t kMaxImagePixels = int64_t{1} << 25;  // 32 M pixels: 8192 x 4096
+
+}  // namespace
 
 Expected<std::vector<float>> load_image(const std::filesystem::path& path, int height, int width, int channels,
                                         double scale, double offset) {
@@ -26,6 +31,11 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
   // stb_image 2.27 overruns its arrays on a JPEG Huffman table of over 256 codes (formats/jpeg_tables.h).
   if (Expected<void> ok = check_jpeg_huffman_tables(path); !ok) return ok.take_error();
   int w = 0, h = 0, n = 0;
+  // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
+  // header gives the size first; calibration images are resized to the model input anyway.
+  if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
+                kMaxImagePixels);
   // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
   // past the buffer: 16-bit files are decoded with their own channels and converted below.
   const int request = stbi_is_16_bit(path.c_str()) ? 0 : channels;

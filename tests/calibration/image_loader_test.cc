@@ -53,6 +53,10 @@ TEST_CASE("image loader: the fuzzer's findings are errors naming the file") {
   Expected<std::vector<float>> empty = load_image(pnm, 7, 5, 1, 1.0, 0.0);
   REQUIRE_FALSE(empty.has_value());
   CHECK(empty.error().to_string() == pnm.string() + ": cannot decode image: it has no pixels (0x0)");
+  const std::filesystem::path gif = fuzz_file("regressions", "gif_claiming_15851x32769.gif");
+  Expected<std::vector<float>> huge = load_image(gif, 7, 5, 1, 1.0, 0.0);
+  REQUIRE_FALSE(huge.has_value());
+  CHECK(huge.error().to_string() == gif.string() + ": image of 15851x32769 pixels is over the 33554432 pixels read");
   const std::filesystem::path jpeg = fuzz_file("regressions", "jpeg_dht_over_256_codes.jpg");
   Expected<std::vector<float>> dht = load_image(jpeg, 7, 5, 1, 1.0, 0.0);
   REQUIRE_FALSE(dht.has_value());
