@@ -15,7 +15,7 @@
 #pragma GCC diagnostic pop
 
 #include "calibration/dataset.h"
-#include "formats/jpeg_tables.h"
+#include "formats/stb_image_guards.h"
 
 namespace tinyopt {
 namespace {
@@ -28,8 +28,8 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
                                         double scale, double offset) {
   if (channels != 1 && channels != 3)
     return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
-  // stb_image 2.27 overruns its arrays on a JPEG Huffman table of over 256 codes (formats/jpeg_tables.h).
-  if (Expected<void> ok = check_jpeg_huffman_tables(path); !ok) return ok.take_error();
+  // Bugs of stb_image 2.27 in JPEG and PNM headers (formats/stb_image_guards.h).
+  if (Expected<void> ok = check_image_for_stb(path); !ok) return ok.take_error();
   int w = 0, h = 0, n = 0;
   // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
   // header gives the size first; calibration images are resized to the model input anyway.

@@ -57,6 +57,10 @@ TEST_CASE("image loader: the fuzzer's findings are errors naming the file") {
   Expected<std::vector<float>> huge = load_image(gif, 7, 5, 1, 1.0, 0.0);
   REQUIRE_FALSE(huge.has_value());
   CHECK(huge.error().to_string() == gif.string() + ": image of 15851x32769 pixels is over the 33554432 pixels read");
+  const std::filesystem::path wide = fuzz_file("regressions", "pnm_width_overflows_int.pgm");
+  Expected<std::vector<float>> overflow = load_image(wide, 7, 5, 1, 1.0, 0.0);
+  REQUIRE_FALSE(overflow.has_value());
+  CHECK(overflow.error().to_string() == wide.string() + ": corrupt PNM header: a number does not fit in 32 bits");
   const std::filesystem::path jpeg = fuzz_file("regressions", "jpeg_dht_over_256_codes.jpg");
   Expected<std::vector<float>> dht = load_image(jpeg, 7, 5, 1, 1.0, 0.0);
   REQUIRE_FALSE(dht.has_value());

@@ -1,4 +1,4 @@
-// formats/jpeg_tables.cc: walking a JPEG's marker segments to check its Huffman tables (see jpeg_tables.h).
+// formats/stb_image_guards.cc: the JPEG Huffman-table and PNM header checks (see stb_image_guards.h).
 //
 // JPEG layout (ITU T.81 annex B): SOI (FF D8), then segments: FF, a marker byte, a 16-bit big-endian length that
 // counts itself, and the payload. Any number of FF fill bytes may precede a marker. After a scan header (SOS),
@@ -7,7 +7,7 @@
 // 16 counts of codes per length, then as many symbol bytes as the counts total. The walk follows stb_image: it
 // reads a DHT's tables while the declared length lasts (bytes past the end of the file read as 0), and it
 // accepts leading FF fill bytes before SOI.
-#include "formats/jpeg_tables.h"
+#include "formats/stb_image_guards.h"
 
 #include "formats/atomic_file.h"
 
@@ -16,6 +16,8 @@ namespace {
 
 constexpr uint8_t kSoi = 0xD8, kEoi = 0xD9, kDht = 0xC4;
 constexpr int kMaxCodes = 256;
+
+constexpr int64_t kMaxPnmNumber = INT32_MAX;
 
 bool is_standalone(uint8_t marker) { return marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7); }  // TEM, RSTn
 
@@ -53,10 +55,34 @@ Expected<void> check_jpeg_huffman_tables(std::span<const uint8_t> bytes, const s
   return {};
 }
 
-Expected<void> check_jpeg_huffman_tables(const std::filesystem::path& path) {
+// PNM header (netpbm): "P5" or "P6", then width, height and maximum value as decimal numbers, separated by
+// whitespace and "#" comments that run to the end of the line. stb_image reads them one digit at a time into an
+// int; this reads them the same way, in 64 bits.
+Expected<void> check_pnm_header(std::span<const uint8_t> bytes, const std::string& name) {
+  if (bytes.size() < 2 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '6')) return {};
+  auto is_space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 2;
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {
+      while (i < bytes.size() && is_space(bytes[i])) ++i;
+      if (i >= bytes.size() || bytes[i] != '#') break;
+      while (i < bytes.size() && bytes[i] != '\n' && bytes[i] != '\r') ++i;
+    }
+    int64_t value = 0;
+    for (; i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; ++i) {
+      value = value * 10 + (bytes[i] - '0');
+      if (value > kMaxPnmNumber)
+        return fail(Errc::BadInput, {.file = name}, "corrupt PNM header: a number does not fit in 32 bits");
+    }
+  }
+  return {};
+}
+
+Expected<void> check_image_for_stb(const std::filesystem::path& path) {
   Expected<std::vector<uint8_t>> bytes = read_file(path);
   if (!bytes) return {};
-  return check_jpeg_huffman_tables(*bytes, path.string());
+  if (Expected<void> ok = check_jpeg_huffman_tables(*bytes, path.string()); !ok) return ok;
+  return check_pnm_header(*bytes, path.string());
 }
 
 }  // namespace tinyopt
