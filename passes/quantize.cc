@@ -67,7 +67,7 @@ class QuantizePass : public Pass {
     const CalibrationStats* stats = ctx.stats;
     if (!stats) {
       if (!ctx.calibration)
-        return fail(Errc::BadInput, {.option = "quantize"}, "quantize needs calibration samples or precomputed statistics");
+        return fail(Errc::BadInput, {.option = "quantize"}, "quantize needs calibration data or precomputed statistics");
       CalibrationOptions co;
       co.observer = ObserverConfig{.kind = o_.observer, .percentile = o_.percentile};
       co.num_samples = o_.num_calib;

@@ -105,18 +105,28 @@ ordered_json compare_to_json(const Report& before, const Report& after) {
   return j;
 }
 
+namespace {
+
+// Names come from the model file and need not be UTF-8; dump() would throw on them, so bad bytes become U+FFFD
+// (as cli/output.cc does for every other JSON document).
+std::string dump_json(const ordered_json& j) {
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
 std::string render_json(const Report& r) {
   ordered_json j;
   j["schema"] = kReportSchema;
   j.update(report_to_json(r));
-  return j.dump(2) + "\n";
+  return dump_json(j);
 }
 
 std::string render_compare_json(const Report& before, const Report& after) {
   ordered_json j;
   j["schema"] = "tinyopt.report-compare/1";
   j.update(compare_to_json(before, after));
-  return j.dump(2) + "\n";
+  return dump_json(j);
 }
 
 std::string format_bytes(int64_t bytes) {

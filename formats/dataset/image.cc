@@ -16,12 +16,14 @@
 #pragma GCC diagnostic pop
 
 #include "formats/dataset/image.h"
+#include "formats/stb_image_guards.h"
 
 namespace tinyopt {
 namespace {
 
 // Decoded images larger than this are refused before decoding (a 16k x 16k RGBA image).
 constexpr uint64_t kMaxImageBytes = uint64_t{1} << 30;
+constexpr int64_t kMaxImagePixels = int64_t{1} << 25;  // 32 M pixels: 8192 x 4096
 
 class ImagePart : public SamplePart {
  public:
@@ -63,9 +65,24 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
                                         double scale, double offset) {
   if (channels != 1 && channels != 3)
     return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
+  // Bugs of stb_image 2.27 in JPEG and PNM headers (formats/stb_image_guards.h).
+  if (Expected<void> ok = check_image_for_stb(path); !ok) return ok.take_error();
   int w = 0, h = 0, n = 0;
-  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, channels);
+  // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
+  // header gives the size first; images are resized to the model input anyway.
+  if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
+                kMaxImagePixels);
+  // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
+  // past the buffer: 16-bit files are decoded with their own channels and converted below.
+  const int request = stbi_is_16_bit(path.c_str()) ? 0 : channels;
+  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, request);
+  const int stride = request ? channels : n;
   if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  if (w <= 0 || h <= 0) {  // stb_image 2.27 decodes a PNM header without dimensions as a 0x0 image
+    stbi_image_free(pixels);
+    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: it has no pixels ({}x{})", w, h);
+  }
   std::vector<float> out(static_cast<size_t>(height) * width * channels);
   const double sy = static_cast<double>(h) / height, sx = static_cast<double>(w) / width;
   for (int y = 0; y < height; ++y) {
@@ -77,7 +94,14 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
       int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, w - 1);
       double wx = fx - x0;
       for (int c = 0; c < channels; ++c) {
-        auto px = [&](int yy, int xx) { return static_cast<double>(pixels[(static_cast<size_t>(yy) * w + xx) * channels + c]); };
+        // Channel c of a pixel; a 16-bit file's converted as stb_image converts 8-bit ones: gray copied to RGB,
+        // alpha dropped, RGB to gray by its luma (77 R + 150 G + 29 B) / 256.
+        auto px = [&](int yy, int xx) {
+          const unsigned char* p = pixels + (static_cast<size_t>(yy) * w + xx) * stride;
+          if (stride == channels || (channels == 3 && stride == 4)) return static_cast<double>(p[c]);
+          if (stride < 3) return static_cast<double>(p[0]);
+          return static_cast<double>((p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8);
+        };
         double v = (1 - wy) * ((1 - wx) * px(y0, x0) + wx * px(y0, x1)) + wy * ((1 - wx) * px(y1, x0) + wx * px(y1, x1));
         out[(static_cast<size_t>(y) * width + x) * channels + c] = static_cast<float>(v * scale + offset);
       }

@@ -33,16 +33,22 @@ double element_as_double(const NpyArray& a, int64_t i) {
   return 0.0;
 }
 
-template <class Q> void quantize_into(const NpyArray& a, int64_t first, int64_t n, const QuantParams& q, uint8_t* out) {
+// Quantizes elements [first, first + n) into `out`. Returns the index (within the sample) of the first NaN, which
+// has no quantized value (clamping leaves it NaN, and converting NaN to an integer is undefined), or -1.
+template <class Q>
+int64_t quantize_into(const NpyArray& a, int64_t first, int64_t n, const QuantParams& q, uint8_t* out) {
   const double scale = q.scale_at(0);
   const double zp = static_cast<double>(q.zero_point_at(0));
   constexpr double lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max();
   for (int64_t i = 0; i < n; ++i) {
+    const double x = element_as_double(a, first + i);
+    if (std::isnan(x)) return i;
     // Round half away from zero, as TFLite's reference QUANTIZE (std::round) does.
-    const double v = std::clamp(std::round(element_as_double(a, first + i) / scale) + zp, lo, hi);
+    const double v = std::clamp(std::round(x / scale) + zp, lo, hi);
     const Q qv = static_cast<Q>(v);
     std::memcpy(out + i * sizeof(Q), &qv, sizeof(Q));
   }
+  return -1;
 }
 
 }  // namespace
@@ -93,16 +99,18 @@ Expected<std::vector<uint8_t>> sample_for_tensor(const NpyArray& a, int64_t inde
     }
     return out;
   }
-  if (quantized && is_float(a.dtype)) {
+  const bool integer_input = t.dtype == DType::Int8 || t.dtype == DType::UInt8 || t.dtype == DType::Int16;
+  if (quantized && is_float(a.dtype) && integer_input) {
     if (!(t.quant->scale[0] > 0.0f))
       return fail(Errc::BadInput, {.file = file, .tensor = t.name}, "cannot quantize: the tensor's scale is {}",
                   t.quant->scale[0]);
-    switch (t.dtype) {
-      case DType::Int8: quantize_into<int8_t>(a, first, n, *t.quant, out.data()); return out;
-      case DType::UInt8: quantize_into<uint8_t>(a, first, n, *t.quant, out.data()); return out;
-      case DType::Int16: quantize_into<int16_t>(a, first, n, *t.quant, out.data()); return out;
-      default: break;
-    }
+    const int64_t nan = t.dtype == DType::Int8    ? quantize_into<int8_t>(a, first, n, *t.quant, out.data())
+                        : t.dtype == DType::UInt8 ? quantize_into<uint8_t>(a, first, n, *t.quant, out.data())
+                                                  : quantize_into<int16_t>(a, first, n, *t.quant, out.data());
+    if (nan >= 0)
+      return fail(Errc::BadInput, {.file = file, .tensor = t.name},
+                  "element {} of sample {} is NaN: it cannot be quantized", nan, index);
+    return out;
   }
   return fail(Errc::BadInput, {.file = file, .tensor = t.name},
               "array dtype {} does not match the model input's {}{}", dtype_name(a.dtype), dtype_name(t.dtype),

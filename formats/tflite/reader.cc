@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <utility>
 
 #include "formats/atomic_file.h"
 #include "formats/tflite/op_mapping.h"
@@ -70,7 +72,23 @@ Expected<std::span<const uint8_t>> buffer_bytes(const Source& src, uint32_t inde
   return std::span<const uint8_t>{};
 }
 
-Expected<std::optional<QuantParams>> read_quant(const tflite::Tensor& t, const Shape& shape, const Location& where) {
+// The zero points a tensor of type `t` may carry: a value of the type itself, since real = scale * (q - zero_point)
+// maps the real 0 to zero_point exactly (TFLite quantization spec). Non-integer tensors have no use for one;
+// the int32 range keeps anything computed from it finite.
+std::pair<int64_t, int64_t> zero_point_range(DType t) {
+  switch (t) {
+    case DType::Int8: return {INT8_MIN, INT8_MAX};
+    case DType::UInt8: return {0, UINT8_MAX};
+    case DType::Int16: return {INT16_MIN, INT16_MAX};
+    case DType::Int64: return {INT64_MIN, INT64_MAX};
+    default: return {INT32_MIN, INT32_MAX};
+  }
+}
+
+// Reads and checks every quantization parameter (counts, axis, scales, zero points) before anything computes
+// with them: a value from the file is never used unchecked.
+Expected<std::optional<QuantParams>> read_quant(const tflite::Tensor& t, DType dtype, const Shape& shape,
+                                                std::span<const uint8_t> file, const Location& where) {
   const tflite::QuantizationParameters* q = t.quantization();
   if (!q) return std::optional<QuantParams>{};
   if (q->details_type() != tflite::QuantizationDetails::NONE)
@@ -78,8 +96,17 @@ Expected<std::optional<QuantParams>> read_quant(const tflite::Tensor& t, const S
   if (!q->scale() || q->scale()->size() == 0) return std::optional<QuantParams>{};  // min/max only: not quantized
   QuantParams p;
   p.scale.assign(q->scale()->begin(), q->scale()->end());
-  if (q->zero_point() && q->zero_point()->size() > 0) p.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
-  else p.zero_point.assign(p.scale.size(), 0);  // TFLite treats an absent zero point as 0
+  if (const auto* zp = q->zero_point(); zp && zp->size() > 0) {
+    // The flatbuffers 2.0 verifier checks a vector's length field for 4-byte alignment only, so an int64 vector
+    // can sit at an offset of 4 mod 8, where reading its elements is a misaligned load. Writers align vectors
+    // to their element size; anything else is a damaged file.
+    const auto offset = static_cast<size_t>(reinterpret_cast<const uint8_t*>(zp->data()) - file.data());
+    if (offset % alignof(int64_t) != 0)
+      return fail(Errc::BadInput, where, "quantization zero_point vector at byte {} is not 8-byte aligned", offset);
+    p.zero_point.assign(zp->begin(), zp->end());
+  } else {
+    p.zero_point.assign(p.scale.size(), 0);  // TFLite treats an absent zero point as 0
+  }
   p.axis = q->quantized_dimension();
   if (p.zero_point.size() != p.scale.size())
     return fail(Errc::BadInput, where, "quantization has {} scales but {} zero points", p.scale.size(),
@@ -93,7 +120,18 @@ Expected<std::optional<QuantParams>> read_quant(const tflite::Tensor& t, const S
     if (static_cast<int64_t>(p.scale.size()) != shape[static_cast<size_t>(p.axis)])
       return fail(Errc::BadInput, where, "{} per-channel scales but dimension {} of shape {} has size {}",
                   p.scale.size(), p.axis, shape_to_string(shape), shape[static_cast<size_t>(p.axis)]);
+  } else if (p.axis < 0 || static_cast<size_t>(p.axis) >= std::max<size_t>(shape.size(), 1)) {
+    return fail(Errc::BadInput, where, "quantized dimension {} is outside shape {}", p.axis, shape_to_string(shape));
   }
+  for (size_t c = 0; c < p.scale.size(); ++c)
+    if (!std::isfinite(p.scale[c]) || !(p.scale[c] > 0.0f))
+      return fail(Errc::BadInput, where, "quantization scale {} (channel {}) is not a positive finite number",
+                  p.scale[c], c);
+  const auto [zp_min, zp_max] = zero_point_range(dtype);
+  for (size_t c = 0; c < p.zero_point.size(); ++c)
+    if (p.zero_point[c] < zp_min || p.zero_point[c] > zp_max)
+      return fail(Errc::BadInput, where, "quantization zero point {} (channel {}) is outside the {} range [{}, {}]",
+                  p.zero_point[c], c, dtype_name(dtype), zp_min, zp_max);
   return std::optional<QuantParams>{std::move(p)};
 }
 
@@ -120,7 +158,7 @@ Expected<Tensor> read_tensor(const Source& src, const tflite::Tensor& t, int ind
     return fail(Errc::BadInput, where, "shape {} has more than {} elements", shape_to_string(out.shape),
                 kMaxTensorElements);
 
-  auto quant = read_quant(t, out.shape, where);
+  auto quant = read_quant(t, out.dtype, out.shape, src.bytes, where);
   if (!quant) return quant.take_error();
   out.quant = std::move(*quant);
   out.is_variable = t.is_variable();
@@ -260,6 +298,12 @@ std::string printable(std::span<const uint8_t> id) {
 }  // namespace
 
 Expected<Graph> read_tflite(std::span<const uint8_t> bytes, std::string source_name) {
+  // flatbuffers reads scalars in place and checks their alignment relative to the start of the buffer, so the
+  // buffer itself must be aligned for the widest scalar (8 bytes); a span that is not is read from a copy.
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(int64_t) != 0) {
+    const std::vector<uint8_t> aligned(bytes.begin(), bytes.end());
+    return read_tflite(aligned, std::move(source_name));
+  }
   Source src{.bytes = bytes, .name = std::move(source_name)};
   const Location file{.file = src.name};
   // A flatbuffer starts with the root offset (4 bytes) and the file identifier (4 bytes).
@@ -271,7 +315,9 @@ Expected<Graph> read_tflite(std::span<const uint8_t> bytes, std::string source_n
   // Offset/size buffers may lie past the flatbuffer, so the whole file can exceed the verifier's 2 GB limit;
   // the flatbuffer itself is always within the first 2 GB.
   const size_t verify_size = std::min<size_t>(bytes.size(), FLATBUFFERS_MAX_BUFFER_SIZE - 1);
-  flatbuffers::Verifier verifier(bytes.data(), verify_size);
+  flatbuffers::Verifier::Options checks;
+  checks.check_alignment = true;  // the default, stated: scalars and vector lengths at aligned offsets
+  flatbuffers::Verifier verifier(bytes.data(), verify_size, checks);
   if (!tflite::VerifyModelBuffer(verifier))
     return fail(Errc::BadInput, file, "corrupt or truncated flatbuffer (the flatbuffers verifier rejected it)");
   src.model = tflite::GetModel(bytes.data());

@@ -1,5 +1,6 @@
 // tests/formats/npy_test.cc: .npy reading/writing, header variants, corrupt files, batch splitting and
 // quantization of inputs, and the golden arrays in ../shared.
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -155,6 +156,20 @@ TEST_CASE("npy batch: the leading batch axis may be absent, present or N") {
   const Tensor v = tensor("v", DType::Float32, {4});
   CHECK(*count_samples(make_npy<float>({4}, std::vector<float>(4)), "x.npy", v) == 1);
   CHECK(*count_samples(make_npy<float>({2, 4}, std::vector<float>(8)), "x.npy", v) == 2);
+}
+
+TEST_CASE("npy batch: a NaN cannot be quantized: an error naming the element and sample, not an undefined cast") {
+  // Found by tests/fuzz/npy_fuzzer.cc (UBSan: "-nan is outside the range of representable values of type 'short'").
+  Tensor t = tensor("in", DType::Int16, {1, 2});
+  t.quant = QuantParams{{1e-4f}, {0}, 0};
+  const NpyArray f = make_npy<float>({2, 2}, std::vector<float>{0.5f, 1.0f, 2.0f, std::nanf("")});
+  CHECK(sample_for_tensor(f, 0, "x.npy", t).has_value());
+  Expected<std::vector<uint8_t>> bad = sample_for_tensor(f, 1, "x.npy", t);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().to_string() == "x.npy: tensor 'in': element 1 of sample 1 is NaN: it cannot be quantized");
+  t.dtype = DType::Int8;  // infinities clamp to the type's range, as TFLite's QUANTIZE does
+  const NpyArray inf = make_npy<float>({2}, std::vector<float>{INFINITY, -INFINITY});
+  CHECK(*sample_for_tensor(inf, 0, "x.npy", t) == std::vector<uint8_t>{0x7f, 0x80});
 }
 
 TEST_CASE("npy batch: float data is quantized with the tensor's parameters, int8 data is used as is") {

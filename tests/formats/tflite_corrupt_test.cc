@@ -3,7 +3,10 @@
 // by hand with FlatBufferBuilder, or by damaging the shared models.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <limits>
 #include <random>
 
 #include "formats/atomic_file.h"
@@ -363,6 +366,108 @@ TEST_CASE("tflite corrupt: unsupported tensor types") {
   ModelSpec m = fc_model();
   m.tensors[0].type = tflite::TensorType::STRING;
   CHECK(error_of(m) == "model.tflite: tensor 'input': tensor type STRING is not supported");
+}
+
+}  // namespace tinyopt
+
+// --- quantization parameters: every one is checked on read, before anything computes with it ---------------
+
+namespace tinyopt {
+namespace {
+
+// fc_model() with hybrid int8 weights (float activations): the reader dequantizes them with these parameters.
+ModelSpec hybrid_fc_model(std::vector<float> scale, std::vector<int64_t> zero_point) {
+  ModelSpec m = fc_model();
+  m.tensors[1].type = tflite::TensorType::INT8;
+  m.tensors[1].scale = std::move(scale);
+  m.tensors[1].zero_point = std::move(zero_point);
+  m.buffers[1].data = {1, 2, 3, 4, 5, 6, 7, 8};
+  return m;
+}
+
+// `bytes` with the zero_point vector of tensor `tensor` copied to the end of the file at an offset of 0 mod 8,
+// so that its int64 elements start at 4 mod 8, and the table pointing there. The flatbuffers 2.0 verifier checks
+// only the 4-byte length field's alignment, so it lets this through.
+std::vector<uint8_t> with_misaligned_zero_points(std::vector<uint8_t> bytes, uint32_t tensor) {
+  const tflite::Model* m = tflite::GetModel(bytes.data());
+  const tflite::QuantizationParameters* q = m->subgraphs()->Get(0)->tensors()->Get(tensor)->quantization();
+  // The table starts with the signed offset back to its vtable; the vtable holds each field's offset in the table.
+  const auto* table = reinterpret_cast<const uint8_t*>(q);
+  const uint8_t* vtable = table - flatbuffers::ReadScalar<int32_t>(table);
+  const size_t field = static_cast<size_t>(table - bytes.data()) +
+                       flatbuffers::ReadScalar<uint16_t>(vtable + tflite::QuantizationParameters::VT_ZERO_POINT);
+  const auto* zp = reinterpret_cast<const uint8_t*>(q->zero_point());  // the length field
+  const std::vector<uint8_t> vector(zp, zp + 4 + 8 * q->zero_point()->size());
+  while (bytes.size() % 8 != 0) bytes.push_back(0);
+  const auto relative = static_cast<uint32_t>(bytes.size() - field);  // a uoffset counts from the field itself
+  bytes.insert(bytes.end(), vector.begin(), vector.end());
+  std::memcpy(bytes.data() + field, &relative, 4);
+  return bytes;
+}
+
+std::filesystem::path regression_input(const std::string& file) {
+  return std::filesystem::path(TINYOPT_SOURCE_DIR) / "tests/fuzz/regressions/tflite_reader" / file;
+}
+
+}  // namespace
+
+TEST_CASE("tflite quantization: zero points must lie in the tensor type's range") {
+  // The fuzzer's first finding: INT64_MIN on hybrid int8 weights overflowed `q - zero_point` while dequantizing.
+  CHECK(error_of(hybrid_fc_model({0.5f}, {INT64_MIN})) ==
+        "model.tflite: tensor 'weights': quantization zero point -9223372036854775808 (channel 0) is outside the "
+        "int8 range [-128, 127]");
+  CHECK(error_of(hybrid_fc_model({0.5f, 0.25f}, {0, 128})) ==
+        "model.tflite: tensor 'weights': quantization zero point 128 (channel 1) is outside the int8 range [-128, 127]");
+  CHECK(read_tflite(build(hybrid_fc_model({0.5f, 0.25f}, {-128, 127})), "model.tflite").has_value());
+  ModelSpec m = hybrid_fc_model({0.5f}, {256});
+  m.tensors[1].type = tflite::TensorType::UINT8;
+  CHECK(error_of(m) ==
+        "model.tflite: tensor 'weights': quantization zero point 256 (channel 0) is outside the uint8 range [0, 255]");
+  m.tensors[1].zero_point = {-1};
+  CHECK(error_of(m).find("zero point -1 (channel 0) is outside the uint8 range") != std::string::npos);
+}
+
+TEST_CASE("tflite quantization: scales must be positive and finite, the quantized dimension inside the shape") {
+  for (float bad : {0.0f, -0.5f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    CAPTURE(bad);
+    CHECK(error_of(hybrid_fc_model({0.5f, bad}, {0, 0})).find("tensor 'weights': quantization scale") !=
+          std::string::npos);
+  }
+  CHECK(error_of(hybrid_fc_model({0.0f}, {0})) ==
+        "model.tflite: tensor 'weights': quantization scale 0 (channel 0) is not a positive finite number");
+  ModelSpec m = hybrid_fc_model({0.5f}, {0});
+  m.tensors[1].quantized_dimension = -1;  // per-tensor: the dimension is unused, but must still be valid
+  CHECK(error_of(m) == "model.tflite: tensor 'weights': quantized dimension -1 is outside shape [2,4]");
+  m.tensors[1].quantized_dimension = 2;
+  CHECK(error_of(m) == "model.tflite: tensor 'weights': quantized dimension 2 is outside shape [2,4]");
+}
+
+TEST_CASE("tflite quantization: an int64 zero_point vector at a misaligned offset is an error, not a misaligned load") {
+  // The fuzzer's second finding: UBSan's "load of misaligned address" in flatbuffers' vector access.
+  const std::vector<uint8_t> aligned = build(hybrid_fc_model({0.5f, 0.25f}, {0, 2}));
+  REQUIRE(read_tflite(aligned, "model.tflite").has_value());
+  const std::vector<uint8_t> bytes = with_misaligned_zero_points(aligned, 1);
+  CHECK(error_of(bytes).starts_with("model.tflite: tensor 'weights': quantization zero_point vector at byte "));
+  CHECK(error_of(bytes).ends_with(" is not 8-byte aligned"));
+}
+
+TEST_CASE("tflite quantization: the committed regression inputs of both findings give one clean error") {
+  // Regenerate them with TINYOPT_WRITE_FUZZ_REGRESSIONS=1 build/tests_formats -tc='tflite quantization: the*'.
+  const std::vector<std::pair<std::string, std::vector<uint8_t>>> crafted = {
+      {"hybrid_zero_point_int64_min.tflite", build(hybrid_fc_model({0.5f}, {INT64_MIN}))},
+      {"misaligned_zero_point_vector.tflite", with_misaligned_zero_points(build(hybrid_fc_model({0.5f, 0.25f}, {0, 2})), 1)},
+  };
+  if (std::getenv("TINYOPT_WRITE_FUZZ_REGRESSIONS"))
+    for (const auto& [file, bytes] : crafted) REQUIRE(write_file_atomically(regression_input(file), bytes).has_value());
+  for (const auto& [file, bytes] : crafted) {
+    CAPTURE(file);
+    Expected<Graph> g = read_tflite_file(regression_input(file));
+    REQUIRE(!g.has_value());
+    CHECK(g.error().code == Errc::BadInput);
+    const std::string message = g.error().to_string();
+    CHECK(message.find("tensor 'weights': quantization zero") != std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+  }
 }
 
 }  // namespace tinyopt

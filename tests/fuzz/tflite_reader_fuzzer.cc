@@ -1,25 +1,27 @@
-// tests/fuzz/tflite_reader_fuzzer.cc: libFuzzer target for the TFLite reader. Any input must give a Graph or an
-// Error: no crash, sanitizer report, hang or huge allocation. When a model reads, it is also written back and
-// re-read, so the writer is fuzzed on every graph the reader accepts.
+// tests/fuzz/tflite_reader_fuzzer.cc: the TFLite reader. Any input must give a Graph or an Error: no crash,
+// sanitizer report, hang or huge allocation. When a model reads, it is also written back and re-read, so the
+// writer is fuzzed on every graph the reader accepts.
 //
-// Build (clang): CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTINYOPT_FUZZ=ON
-//                cmake --build build-fuzz --target tflite_reader_fuzzer
-// Run:           build-fuzz/tflite_reader_fuzzer -max_total_time=60 -rss_limit_mb=2048 corpus/ ../shared/models/
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <span>
+// Seeds: ../shared/models/*.tflite and the example model (scripts/fuzz.sh gathers them).
+#include <vector>
 
 #include "formats/tflite/reader.h"
 #include "formats/tflite/writer.h"
+#include "tests/fuzz/fuzz_targets.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // libFuzzer's buffer is heap memory, aligned for any scalar as the flatbuffers verifier expects.
-  tinyopt::Expected<tinyopt::Graph> g = tinyopt::read_tflite(std::span<const uint8_t>(data, size), "fuzz.tflite");
+namespace tinyopt::fuzz {
+
+int tflite_reader_fuzzer(std::span<const uint8_t> input) {
+  // libFuzzer's buffer is heap memory, aligned for any scalar as flatbuffers expects (the reader copies a
+  // misaligned span anyway).
+  Expected<Graph> g = read_tflite(input, "fuzz.tflite");
   if (!g) return 0;
-  tinyopt::Expected<std::vector<uint8_t>> bytes = tinyopt::write_tflite(*g);
+  Expected<std::vector<uint8_t>> bytes = write_tflite(*g);
   if (!bytes) return 0;
   // A graph the reader accepted must survive its own round trip.
-  if (!tinyopt::read_tflite(*bytes, "fuzz-roundtrip.tflite")) std::abort();
+  if (Expected<Graph> back = read_tflite(*bytes, "fuzz-roundtrip.tflite"); !back)
+    property_failed("tflite_reader", "the written model does not read back: " + back.error().to_string());
   return 0;
 }
+
+}  // namespace tinyopt::fuzz

@@ -1,0 +1,67 @@
+// tests/fuzz/pipeline_parser_fuzzer.cc: the textual pass pipeline (`-p` of optimize, the pipeline that
+// `quantize` builds from its flags and stores in the model's metadata). Any text must parse or give an error;
+// an accepted pipeline must print to canonical text that parses back to the same pipeline (parse(print(p)) == p,
+// pipeline_parser.h).
+//
+// The registry is pipeline_fuzz_registry(): the built-in passes' option tables without the passes (see
+// fuzz_targets.h). Seeds: pipeline strings from the tests and the README, in tests/fuzz/corpus/pipeline_parser/.
+#include <string_view>
+
+#include "passes/pipeline_parser.h"
+#include "passes/registry.h"
+#include "tests/fuzz/fuzz_targets.h"
+
+namespace tinyopt::fuzz {
+namespace {
+
+PassInfo info(std::string name, std::vector<OptionSpec> options) {
+  return {std::move(name), "(fuzz build: option table only)", std::move(options),
+          [](const PassSpec& spec) -> Expected<std::unique_ptr<Pass>> {
+            return fail(Errc::Internal, {}, "pass '{}' is not built into the fuzzer", spec.name);
+          },
+          {}};
+}
+
+// The option tables' specs as passes/pass_options.h makes them (a test compares them with the real ones).
+OptionSpec spec(std::string name, OptionKind kind, std::string def, std::vector<std::string> choices = {},
+                double min = -1e300, double max = 1e300) {
+  return {std::move(name), kind, std::move(def), "", std::move(choices), min, max};
+}
+
+}  // namespace
+
+const PassRegistry& pipeline_fuzz_registry() {
+  static const PassRegistry registry = [] {
+    Expected<PassRegistry> r = PassRegistry::from_list({
+        info("cross-layer-equalization", {spec("iterations", OptionKind::Int, "4", {}, 1, 100)}),
+        info("dequantize-hybrid-weights", {}),
+        info("fold-batchnorm", {}),
+        info("fuse-activations", {}),
+        info("quantize",
+             {spec("activations", OptionKind::Enum, "int8", {"int8", "int16"}),
+              spec("bias-correction", OptionKind::Bool, "false"), spec("float-io", OptionKind::Bool, "false"),
+              spec("int16-layers", OptionKind::List, "[]"), spec("num-calib", OptionKind::Int, "0", {}, 0, 1e9),
+              spec("observer", OptionKind::Enum, "minmax", {"minmax", "ema", "percentile", "mse", "kl"}),
+              spec("percentile", OptionKind::Float, "99.99", {}, 50.0, 100.0),
+              spec("weights", OptionKind::Enum, "per-channel", {"per-channel", "per-tensor"})}),
+        info("remove-dead", {}),
+        info("fuzz-text", {spec("label", OptionKind::String, "none")}),
+    });
+    if (!r) property_failed("pipeline_parser", r.error().to_string());
+    return std::move(*r);
+  }();
+  return registry;
+}
+
+int pipeline_parser_fuzzer(std::span<const uint8_t> input) {
+  const std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+  Expected<Pipeline> p = parse_pipeline(text, pipeline_fuzz_registry());
+  if (!p) return 0;
+  const std::string canonical = print_pipeline(*p);
+  Expected<Pipeline> back = parse_pipeline(canonical, pipeline_fuzz_registry());
+  if (!back) property_failed("pipeline_parser", "canonical text '" + canonical + "' does not parse: " + back.error().to_string());
+  if (*back != *p) property_failed("pipeline_parser", "canonical text '" + canonical + "' parses to another pipeline");
+  return 0;
+}
+
+}  // namespace tinyopt::fuzz
