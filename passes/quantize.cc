@@ -106,14 +106,14 @@ class QuantizePass : public Pass {
     for (std::string& n : chosen->notes) note(std::move(n));
     if (o_.observer == ObserverKind::Percentile || o_.observer == ObserverKind::Mse || o_.observer == ObserverKind::Kl)
       result_.counters["observed_range_tensors"] = chosen->observed_range_tensors;
-    const std::vector<std::optional<QuantParams>>* params = &chosen->params;
+    const std::vector<std::optional<QuantParams>>& params = chosen->params;
 
     // 5. rewrite constants, then activations, then insert precision converters.
-    if (Expected<void> ok = rewrite_ops(g, *stats, *params, tensor_type, op_type); !ok) return ok.take_error();
+    if (Expected<void> ok = rewrite_ops(g, *stats, params, tensor_type, op_type); !ok) return ok.take_error();
     for (TensorId id : activations) {
       Tensor& t = g.tensor(id);
       t.dtype = tensor_type[static_cast<size_t>(id)];
-      t.quant = (*params)[static_cast<size_t>(id)];
+      t.quant = params[static_cast<size_t>(id)];
     }
     if (int inserted = insert_precision_converters(g, op_type)) result_.counters["precision_converters"] = inserted;
 

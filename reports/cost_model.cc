@@ -158,6 +158,7 @@ CycleCost estimate_op_cycles(const Graph& g, int op_index, KernelFamily family, 
                          k->fixed) * core_scale;
   c.cycles = static_cast<int64_t>(std::llround(cycles));
   c.estimated_by = float_op ? "fallback" : "model";
+  c.reference_float = float_op;
   const bool macs_based = cls == OpClass::Conv || cls == OpClass::Depthwise || cls == OpClass::FullyConnected;
   c.assumptions = fmt::format("{} {}: {} cyc/{} + {} cyc/output + {} per op, x {:.2f} core", family_name,
                               class_name(cls), k->per_mac, macs_based ? "MAC" : "element", k->per_element, k->fixed,

@@ -25,6 +25,7 @@ struct CycleCost {
   int64_t cycles = 0;
   std::string assumptions;   // how the number was made, one line: "conv 3x3 (im2col): 3.5 cyc/MAC x 1.00"
   std::string estimated_by;  // "model": a coefficient for this op class; "fallback": none, generic rule used
+  bool reference_float = false;  // a float32 op: costed as TFLM's reference float kernel (also "fallback")
 };
 
 // Cycles of op `op_index` of `g` with `family` kernels on a core whose speed relative to the family's reference

@@ -24,15 +24,12 @@ std::string arena_map_svg(const TflmArena& arena, const std::vector<LayerRow>& l
   const double col = static_cast<double>(plot_w) / scopes;
   auto y_of = [&](double offset) { return top + plot_h - plot_h * offset / head; };
 
-  // The peak: the scope with the most planned bytes live (what the head must hold at least).
+  // The peak: the op with the most planned bytes live (what the head must hold at least). The inputs' scope 0
+  // cannot exceed op 0's, which also reads them.
   int peak_scope = 0;
   size_t peak_bytes = 0;
-  for (int s = 0; s < scopes; ++s) {
-    size_t live = 0;
-    for (const BufferRequest& r : arena.requests)
-      if (r.first_use <= s && s <= r.last_use) live += (r.size + 15) / 16 * 16;
-    if (live > peak_bytes) peak_bytes = live, peak_scope = s;
-  }
+  for (size_t i = 0; i < arena.ops.size(); ++i)
+    if (arena.ops[i].live_bytes > peak_bytes) peak_bytes = arena.ops[i].live_bytes, peak_scope = static_cast<int>(i) + 1;
 
   std::string svg = fmt::format("<h3>{}</h3>\n<p>Head {} (lower bound {}), tail {}; {} planned buffers. Peak: {} "
                                 "live {}.</p>\n", html_escape(title), format_bytes(static_cast<int64_t>(arena.head_bytes)),

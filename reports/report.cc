@@ -138,14 +138,11 @@ Expected<Report> build_report(const Graph& g, std::string model_path, int64_t mo
       row.live_bytes = r.targets[0].arena.ops[i].live_bytes;
       row.scratch_bytes = r.targets[0].arena.ops[i].scratch_bytes;
     }
-    const bool float_op = !op.outputs.empty() && op.outputs[0] >= 0 &&
-                          static_cast<size_t>(op.outputs[0]) < g.tensors.size() &&
-                          g.tensor(op.outputs[0]).dtype == DType::Float32;
-    float_ops += float_op ? 1 : 0;
     for (TargetResult& tr : r.targets) {
       CycleCost c = estimate_op_cycles(g, static_cast<int>(i), tr.kernels, tr.target.core_scale);
       tr.cycles += c.cycles;
-      tr.fallback_ops += c.estimated_by == "fallback" && !float_op ? 1 : 0;
+      tr.fallback_ops += c.estimated_by == "fallback" && !c.reference_float ? 1 : 0;
+      if (&tr == &r.targets.front()) float_ops += c.reference_float ? 1 : 0;
       row.cycles.push_back(std::move(c));
     }
     r.layers.push_back(std::move(row));
