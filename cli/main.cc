@@ -31,6 +31,7 @@ struct Command {
 const Command kCommands[] = {
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
+    {"prune", "Magnitude pruning of a float model: element, N:M or whole channels (--analyze: sensitivity)", add_prune},
     {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
     {"report", "Flash, RAM (TFLM arena) and cycles of a model on target MCUs; exit 1 if it does not fit",
      add_report},

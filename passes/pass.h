@@ -62,12 +62,20 @@ struct PassSpec {
 // The items of a canonical list value: "[a,b]" -> {"a", "b"}.
 std::vector<std::string> split_list_value(const std::string& canonical);
 
+// One row of a pass's per-layer figures (prune: weights, zeros, channels kept), in op order.
+struct LayerFigures {
+  int op = 0;
+  std::string name;                        // the op's output tensor name
+  std::map<std::string, double> values;    // {"sparsity": 0.5, "zeros": 72, ...}
+};
+
 // What a pass run did: the manager prints `summary`, skips IR dumps when !changed, and --json reports all of it.
 struct PassResult {
   bool changed = false;
   std::string summary;                       // one line: "folded 2 MUL/ADD pairs into conv weights"
   std::map<std::string, int64_t> counters;   // named figures: {"folded": 2}
   std::vector<std::string> notes;            // fallbacks the user must see ("tensor 'x': zero-width range ...")
+  std::vector<LayerFigures> layers;          // per-layer figures, for --json (may be empty)
 };
 
 // Everything a pass may need beyond the graph. Pointers are borrowed and may be null when the pipeline does not

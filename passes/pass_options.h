@@ -118,7 +118,8 @@ TypedOption<Options> option(std::string name, E Options::*field, std::string hel
 }
 
 // The PassInfo of a pass whose options are `Options`: the table's specs with defaults read from `Options{}`, and
-// a factory that fills an Options from a resolved spec and hands it to `make`.
+// a factory that fills an Options from a resolved spec and hands it to `make`. `make` returns the pass, or an
+// Expected<std::unique_ptr<Pass>> when it checks how the options combine.
 template <class Options, class Make>
 PassInfo pass_info(std::string name, std::string summary, std::vector<TypedOption<Options>> options, Make make,
                    PassNeeds needs = {}) {
@@ -132,7 +133,11 @@ PassInfo pass_info(std::string name, std::string summary, std::vector<TypedOptio
                     const PassSpec& s) -> Expected<std::unique_ptr<Pass>> {
     Options o{};
     for (const TypedOption<Options>& opt : options) opt.store(o, s.options.at(opt.spec.name));
-    return std::unique_ptr<Pass>(make(std::move(o)));
+    // A factory may check combinations of values the table cannot (returning Expected), or just build the pass.
+    if constexpr (std::is_same_v<std::invoke_result_t<Make, Options>, Expected<std::unique_ptr<Pass>>>)
+      return make(std::move(o));
+    else
+      return std::unique_ptr<Pass>(make(std::move(o)));
   };
   return info;
 }

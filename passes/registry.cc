@@ -12,6 +12,7 @@ PassInfo cross_layer_equalization_pass_info();
 PassInfo dequantize_hybrid_weights_pass_info();
 PassInfo fold_batchnorm_pass_info();
 PassInfo fuse_activations_pass_info();
+PassInfo prune_pass_info();
 PassInfo quantize_pass_info();
 PassInfo remove_dead_pass_info();
 
@@ -21,6 +22,7 @@ static std::vector<PassInfo> builtin_pass_list() {
       dequantize_hybrid_weights_pass_info(),
       fold_batchnorm_pass_info(),
       fuse_activations_pass_info(),
+      prune_pass_info(),
       quantize_pass_info(),
       remove_dead_pass_info(),
   };

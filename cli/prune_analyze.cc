@@ -1,0 +1,87 @@
+// cli/prune_analyze.cc: flags, run and printing of `tinyopt prune --analyze`.
+#include "cli/prune_analyze.h"
+
+#include <fmt/format.h>
+
+#include "formats/dataset/dataset.h"
+#include "formats/tflite/reader.h"
+#include "passes/pass_manager.h"
+#include "passes/prune_sensitivity.h"
+
+namespace tinyopt::cli {
+
+void add_analyze_flags(CLI::App& sub, AnalyzeArgs& a) {
+  sub.add_flag("--analyze", a.enabled, "per-layer sensitivity on --data and suggested per-layer values; writes no model");
+  sub.add_option("--data", a.data, "--analyze: samples (.npy/.npz/IDX/images; labels from the source or --labels)");
+  sub.add_option("--labels", a.labels, "--analyze: labels for --data (.npy integer vector or IDX labels)");
+  sub.add_option("--num-samples", a.samples, "--analyze: samples evaluated per point (default 500)")->check(CLI::Range(1, 1 << 30));
+  sub.add_option("--levels", a.levels, "--analyze: sparsity levels per layer (default 0.25,0.5,0.75,0.9)")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 0.999));
+  sub.add_option("--threads", a.threads, "--analyze: evaluation threads (default: every core)");
+}
+
+int run_prune_analyze(const std::string& model, const PassSpec& prune, const AnalyzeArgs& a, Output& out) {
+  if (a.data.empty()) return out.fail(fail(Errc::BadInput, {.option = "--data"}, "--analyze needs --data SAMPLES"));
+  Expected<Graph> g = read_tflite_file(model);
+  if (!g) return out.fail(g.take_error());
+  Pipeline prep;
+  for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})
+    prep.push_back(PassRegistry::builtin().find(name)->default_spec());
+  Expected<PassManager> pm = PassManager::from_pipeline(prep);
+  if (!pm) return out.fail(pm.take_error());
+  PassContext ctx;
+  if (Expected<void> ok = pm->run(*g, ctx); !ok) return out.fail(ok.take_error());
+
+  DatasetOptions opts;
+  opts.inputs = input_specs(*g);
+  opts.max_samples = a.samples;
+  Expected<Dataset> data = a.labels.empty() ? open_dataset(a.data, opts) : open_dataset({a.data}, a.labels, opts);
+  if (!data) {
+    Error e = data.take_error();
+    e.where.option = "--data";
+    return out.fail(std::move(e));
+  }
+  Expected<SensitivityReport> rep = analyze_prune_sensitivity(*g, prune, *data, a.levels, a.threads);
+  if (!rep) return out.fail(rep.take_error());
+
+  const char* metric = rep->labelled ? "accuracy" : "agreement";
+  if (out.json()) {
+    nlohmann::ordered_json j;
+    j["model"] = model;
+    j["prune"] = prune.print();
+    j["samples"] = rep->samples;
+    j["metric"] = metric;
+    j["baseline"] = rep->baseline;
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (const LayerSensitivity& l : rep->layers) {
+      nlohmann::ordered_json pts = nlohmann::ordered_json::array();
+      for (const SensitivityPoint& p : l.points)
+        pts.push_back({{"level", p.level}, {metric, p.metric}, {"sqnr_db", p.sqnr_db}, {"saved", p.saved}});
+      layers.push_back({{"op", l.op}, {"name", l.name}, {"weights", l.weights}, {"points", pts}, {"suggested", l.suggested}});
+    }
+    j["layers"] = layers;
+    j["suggestion"] = {{"layers", rep->suggested_layers}, {"unit", rep->saved_unit}, {"total", rep->total},
+                       {"budget", rep->budget}, {"budget_met", rep->budget_met}, {"estimated_metric", rep->suggested_metric}};
+    out.emit_json("prune-analyze", 1, j);
+    return kExitOk;
+  }
+  std::string text = fmt::format("{} on {} samples: unpruned {:.4f}\n", metric, rep->samples, rep->baseline);
+  std::string head = fmt::format("{:<4} {:<36}", "op", "layer");
+  if (!rep->layers.empty())
+    for (const SensitivityPoint& p : rep->layers[0].points) head += fmt::format(" {:>16}", fmt::format("@{}", p.level));
+  text += head + "   (" + metric + " / SQNR dB)\n";
+  for (const LayerSensitivity& l : rep->layers) {
+    std::string row = fmt::format("#{:<3} {:<36}", l.op, l.name.size() > 36 ? l.name.substr(0, 33) + "..." : l.name);
+    for (const SensitivityPoint& p : l.points) row += fmt::format(" {:>16}", fmt::format("{:.4f} / {:.1f}", p.metric, p.sqnr_db));
+    text += row + "\n";
+  }
+  if (rep->budget > 0)
+    text += fmt::format("suggested: layers={}  ({} of {} {} saved{}; estimated {} {:.4f})\n", rep->suggested_layers,
+                        rep->budget, rep->total, rep->saved_unit, rep->budget_met ? "" : ": NOT reachable with these levels",
+                        metric, rep->suggested_metric);
+  out.print(text);
+  return kExitOk;
+}
+
+}  // namespace tinyopt::cli
