@@ -21,6 +21,7 @@
 #include "reports/model_stats.h"
 #include "runtime/evaluate.h"
 #include "tests/shared_data.h"
+#include "train/model_builder.h"
 
 namespace tinyopt {
 namespace {
@@ -88,9 +89,7 @@ std::vector<bool> every_third(const ChannelAnalysis& a) {
   return removed;
 }
 
-void check_equivalent(const std::filesystem::path& path) {
-  CAPTURE(path.string());
-  const Graph original = prepared(path);
+void check_equivalent(const Graph& original) {
   Expected<ChannelAnalysis> a = analyze_channels(original, {}, FilterNorm::L2);
   REQUIRE(a);
   const std::vector<bool> removed = every_third(*a);
@@ -126,6 +125,11 @@ void check_equivalent(const std::filesystem::path& path) {
     }
 }
 
+void check_equivalent(const std::filesystem::path& path) {
+  CAPTURE(path.string());
+  check_equivalent(prepared(path));
+}
+
 TEST_CASE("prune channel: the pruned model equals the unpruned one with those filters zeroed") {
   check_equivalent(std::filesystem::path(TINYOPT_SOURCE_DIR) / "examples/fashion_mnist/model_float.tflite");
   SKIP_WITHOUT_SHARED();
@@ -133,6 +137,31 @@ TEST_CASE("prune channel: the pruned model equals the unpruned one with those fi
   for (const char* m : {"fmnist_cnn_float.tflite", "ic_resnet8_float.tflite", "kws_dscnn_float.tflite",
                         "vww_mobilenet_float.tflite", "ad_autoencoder_float.tflite"})
     check_equivalent(test::shared_model(m));
+}
+
+TEST_CASE("prune channel: concatenation offsets, depth multipliers, PAD, MEAN and a coupled MUL") {
+  // input -> conv a(8) , conv b(6) -> concat [14] -> pad -> depthwise x2 [28] -> conv c(5) ; conv d(5) on the
+  // input; c * d (coupled) -> mean over H,W -> FC 3. Every class of a, b, c+d can go.
+  ModelBuilder b(3);
+  const WindowSpec relu{.activation = Activation::Relu};
+  TensorId x = b.input("input", {1, 8, 8, 2});
+  TensorId a = b.conv_2d(x, 8, 3, 3, relu);
+  TensorId bb = b.conv_2d(x, 6, 1, 1, relu);
+  TensorId cat = b.concatenation({a, bb}, 3);
+  TensorId padded = b.pad(cat, {0, 0, 1, 1, 1, 1, 0, 0});
+  TensorId dw = b.depthwise_conv_2d(padded, 3, 3, 2, {.padding = Padding::Valid, .activation = Activation::Relu});
+  TensorId c = b.conv_2d(dw, 5, 1, 1, relu);
+  TensorId d = b.conv_2d(b.max_pool_2d(x, 1, 1), 5, 1, 1, relu);
+  TensorId m = b.mul(c, d);
+  TensorId y = b.fully_connected(b.mean(m, {1, 2}), 3);
+  Expected<Graph> g = b.finish({y}, "output");
+  REQUIRE_MESSAGE(g, (g ? "" : g.error().to_string()));
+  Expected<ChannelAnalysis> an = analyze_channels(*g, {}, FilterNorm::L1);
+  REQUIRE(an);
+  size_t removable = 0;
+  for (const ChannelGroup& grp : an->groups) removable += grp.removable ? grp.classes.size() : 0;
+  CHECK(removable == 8 + 6 + 5);
+  check_equivalent(*g);
 }
 
 TEST_CASE("prune channel: residual groups are pruned alike; groups reaching outputs stay whole") {
