@@ -1,8 +1,10 @@
-// formats/dataset/image.cc: decoding images with Debian's stb_image (libstb-dev) and resizing them
-// bilinearly (pixel centres aligned, as align_corners=false resizers do) to a model input's size; the dataset
-// part that decodes one image file on every load.
+// formats/dataset/image.cc: decoding images, JPEG with libjpeg-turbo (jpeg_decoder.h) and every other format
+// with Debian's stb_image (libstb-dev, built here without its JPEG decoder), and resizing them bilinearly (pixel
+// centres aligned, as align_corners=false resizers do) to a model input's size; the dataset part that decodes
+// one image file on every load.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-compare"
@@ -11,11 +13,13 @@
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_HDR
+#define STBI_NO_JPEG  // stb_image 2.27's JPEG decoder has undefined behaviour on corrupt scans: libjpeg decodes JPEG
 #define STBI_NO_LINEAR
 #include <stb/stb_image.h>
 #pragma GCC diagnostic pop
 
 #include "formats/dataset/image.h"
+#include "formats/dataset/jpeg_decoder.h"
 #include "formats/stb_image_guards.h"
 
 namespace tinyopt {
@@ -40,12 +44,56 @@ class ImagePart : public SamplePart {
   double scale_, offset_;
 };
 
+// One decoded image, from either decoder: `stride` bytes a pixel, which for stb_image may differ from the
+// channels asked for (16-bit files are decoded with their own channels; load_image converts).
+struct DecodedImage {
+  int width = 0, height = 0, stride = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> stb_pixels{nullptr, stbi_image_free};
+  std::vector<uint8_t> jpeg_pixels;
+  const unsigned char* pixels() const { return stb_pixels ? stb_pixels.get() : jpeg_pixels.data(); }
+};
+
+Expected<DecodedImage> decode_with_libjpeg(const std::filesystem::path& path, int channels) {
+  Expected<JpegPixels> jpeg = decode_jpeg(path, channels, kMaxImagePixels);
+  if (!jpeg) return jpeg.take_error();
+  DecodedImage image;
+  image.width = jpeg->width, image.height = jpeg->height, image.stride = jpeg->channels;
+  image.jpeg_pixels = std::move(jpeg->bytes);
+  return image;
+}
+
+Expected<DecodedImage> decode_with_stb(const std::filesystem::path& path, int channels) {
+  // Bugs of stb_image 2.27 in PNM headers (formats/stb_image_guards.h).
+  if (Expected<void> ok = check_image_for_stb(path); !ok) return ok.take_error();
+  int w = 0, h = 0, n = 0;
+  // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
+  // header gives the size first; images are resized to the model input anyway.
+  if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
+                kMaxImagePixels);
+  // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
+  // past the buffer: 16-bit files are decoded with their own channels and converted by load_image.
+  const int request = stbi_is_16_bit(path.c_str()) ? 0 : channels;
+  DecodedImage image;
+  image.stb_pixels.reset(stbi_load(path.c_str(), &w, &h, &n, request));
+  if (!image.stb_pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  if (w <= 0 || h <= 0)  // stb_image 2.27 decodes a PNM header without dimensions as a 0x0 image
+    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: it has no pixels ({}x{})", w, h);
+  image.width = w, image.height = h, image.stride = request ? channels : n;
+  return image;
+}
+
 }  // namespace
 
 Expected<ImageInfo> read_image_info(const std::filesystem::path& path) {
   int w = 0, h = 0, n = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &n))
+  if (is_jpeg_file(path)) {
+    Expected<JpegHeader> header = read_jpeg_header(path);
+    if (!header) return header.take_error();
+    w = header->width, h = header->height, n = header->components;
+  } else if (!stbi_info(path.c_str(), &w, &h, &n)) {
     return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  }
   if (w <= 0 || h <= 0 || static_cast<uint64_t>(w) * static_cast<uint64_t>(h) * 4 > kMaxImageBytes)
     return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {}-byte limit", w, h, kMaxImageBytes);
   return ImageInfo{w, h, n};
@@ -65,24 +113,10 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
                                         double scale, double offset) {
   if (channels != 1 && channels != 3)
     return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
-  // Bugs of stb_image 2.27 in JPEG and PNM headers (formats/stb_image_guards.h).
-  if (Expected<void> ok = check_image_for_stb(path); !ok) return ok.take_error();
-  int w = 0, h = 0, n = 0;
-  // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
-  // header gives the size first; images are resized to the model input anyway.
-  if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
-    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
-                kMaxImagePixels);
-  // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
-  // past the buffer: 16-bit files are decoded with their own channels and converted below.
-  const int request = stbi_is_16_bit(path.c_str()) ? 0 : channels;
-  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, request);
-  const int stride = request ? channels : n;
-  if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
-  if (w <= 0 || h <= 0) {  // stb_image 2.27 decodes a PNM header without dimensions as a 0x0 image
-    stbi_image_free(pixels);
-    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: it has no pixels ({}x{})", w, h);
-  }
+  Expected<DecodedImage> image = is_jpeg_file(path) ? decode_with_libjpeg(path, channels) : decode_with_stb(path, channels);
+  if (!image) return image.take_error();
+  const int w = image->width, h = image->height, stride = image->stride;
+  const unsigned char* pixels = image->pixels();
   std::vector<float> out(static_cast<size_t>(height) * width * channels);
   const double sy = static_cast<double>(h) / height, sx = static_cast<double>(w) / width;
   for (int y = 0; y < height; ++y) {
@@ -107,7 +141,6 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
       }
     }
   }
-  stbi_image_free(pixels);
   return out;
 }
 
