@@ -1,8 +1,6 @@
 // formats/stb_image_guards.cc: the PNM header check (see stb_image_guards.h).
 #include "formats/stb_image_guards.h"
 
-#include "formats/atomic_file.h"
-
 namespace tinyopt {
 namespace {
 
@@ -31,12 +29,6 @@ Expected<void> check_pnm_header(std::span<const uint8_t> bytes, const std::strin
     }
   }
   return {};
-}
-
-Expected<void> check_image_for_stb(const std::filesystem::path& path) {
-  Expected<std::vector<uint8_t>> bytes = read_file(path);
-  if (!bytes) return {};
-  return check_pnm_header(*bytes, path.string());
 }
 
 }  // namespace tinyopt

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <string>
 
@@ -19,8 +18,5 @@ namespace tinyopt {
 
 // "corrupt PNM header: a number does not fit in 32 bits" when the width, height or maximum value of a P5/P6 does.
 Expected<void> check_pnm_header(std::span<const uint8_t> bytes, const std::string& name);
-
-// The checks above, on a file; a file that cannot be read passes (the decoder reports that).
-Expected<void> check_image_for_stb(const std::filesystem::path& path);
 
 }  // namespace tinyopt

@@ -62,6 +62,10 @@ TEST_CASE("image loader: the fuzzer's findings are errors naming the file") {
   Expected<std::vector<float>> overflow = load_image(wide, 7, 5, 1, 1.0, 0.0);
   REQUIRE_FALSE(overflow.has_value());
   CHECK(overflow.error().to_string() == wide.string() + ": corrupt PNM header: a number does not fit in 32 bits");
+  const std::filesystem::path tga = fuzz_file("regressions", "tga_rle_4112x4112_from_328_bytes.tga");
+  Expected<std::vector<float>> slow = load_image(tga, 7, 5, 1, 1.0, 0.0);
+  REQUIRE_FALSE(slow.has_value());
+  CHECK(slow.error().to_string() == tga.string() + ": image of 4112x4112 pixels cannot be held by a 328-byte file");
   // The JPEG findings: tests/formats/jpeg_decoder_test.cc.
 }
 

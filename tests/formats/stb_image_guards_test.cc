@@ -14,7 +14,9 @@ TEST_CASE("stb_image guards: real images and other files pass") {
   const std::filesystem::path corpus = std::filesystem::path(TINYOPT_SOURCE_DIR) / "tests/fuzz/corpus/image_loader";
   for (const char* file : {"fmnist_gray.pgm", "fmnist_gray.png", "fmnist_rgb.bmp", "fmnist_gray.tga"}) {
     CAPTURE(file);
-    CHECK(check_image_for_stb(corpus / file).has_value());
+    Expected<std::vector<uint8_t>> bytes = read_file(corpus / file);
+    REQUIRE(bytes.has_value());
+    CHECK(check_pnm_header(*bytes, file).has_value());
   }
   CHECK(check_pnm_header(std::vector<uint8_t>{}, "empty").has_value());
 }

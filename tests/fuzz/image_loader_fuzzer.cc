@@ -1,4 +1,4 @@
-// tests/fuzz/image_loader_fuzzer.cc: image files (JPEG through libjpeg-turbo; PNG, BMP, GIF, TGA, PSD, PNM...
+// tests/fuzz/image_loader_fuzzer.cc: image files (JPEG through libjpeg-turbo; PNG, BMP, GIF, TGA, PNM:
 // whatever stb_image decodes) through the calibration image loader: decoding, channel conversion and the
 // bilinear resize. libjpeg itself is Debian's uninstrumented build: the fuzzer steers by the coverage of our side
 // (which decoder, which error path, the conversions) and ASan checks our buffers and libjpeg's leaks. The
