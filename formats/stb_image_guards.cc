@@ -1,6 +1,9 @@
 // formats/stb_image_guards.cc: the PNM header check (see stb_image_guards.h).
 #include "formats/stb_image_guards.h"
 
+#include <algorithm>
+#include <string_view>
+
 namespace tinyopt {
 namespace {
 
@@ -29,6 +32,26 @@ Expected<void> check_pnm_header(std::span<const uint8_t> bytes, const std::strin
     }
   }
   return {};
+}
+
+// PNG layout (ISO/IEC 15948 5.3): an 8-byte signature, then chunks: a 4-byte big-endian data length, a 4-byte
+// type, the data, a 4-byte CRC.
+void drop_empty_png_idat_chunks(std::vector<uint8_t>& bytes) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < 8 || !std::equal(kSignature, kSignature + 8, bytes.begin())) return;
+  auto is = [&](size_t at, std::string_view type) {
+    return std::equal(type.begin(), type.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                      [](char t, uint8_t b) { return static_cast<uint8_t>(t) == b; });
+  };
+  for (size_t at = 8; at + 12 <= bytes.size();) {
+    const uint64_t length = uint64_t{bytes[at]} << 24 | bytes[at + 1] << 16 | bytes[at + 2] << 8 | bytes[at + 3];
+    if (length == 0 && is(at + 4, "IDAT")) {
+      bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + 12));
+      continue;
+    }
+    if (is(at + 4, "IEND") || length > bytes.size() - at - 12) return;
+    at += 12 + static_cast<size_t>(length);
+  }
 }
 
 }  // namespace tinyopt

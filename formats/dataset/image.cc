@@ -85,6 +85,7 @@ Expected<DecodedImage> decode_with_stb(const std::filesystem::path& path, int ch
   // RLE TGA claiming 4112x4112 pixels took over 10 s (a fuzz finding, tests/fuzz/regressions/image_loader/).
   Expected<std::vector<uint8_t>> file = read_file(path, kMaxImageFileBytes);
   if (!file) return file.take_error();
+  drop_empty_png_idat_chunks(*file);  // (formats/stb_image_guards.h)
   const stbi_uc* bytes = file->data();
   const int size = static_cast<int>(file->size());
   // Bugs of stb_image 2.27 in PNM headers (formats/stb_image_guards.h).

@@ -31,4 +31,23 @@ TEST_CASE("stb_image guards: a PNM header number over 32 bits is an error naming
   CHECK(check_pnm_header(pnm("P3 99999999999"), "x.ppm").has_value());  // ASCII PNM: stb_image does not read it
 }
 
+TEST_CASE("stb_image guards: a PNG's empty IDAT chunks are dropped, its image unchanged") {
+  const std::filesystem::path png = std::filesystem::path(TINYOPT_SOURCE_DIR) / "tests/fuzz/corpus/image_loader/fmnist_gray.png";
+  Expected<std::vector<uint8_t>> bytes = read_file(png);
+  REQUIRE(bytes.has_value());
+  std::vector<uint8_t> same = *bytes;
+  drop_empty_png_idat_chunks(same);
+  CHECK(same == *bytes);
+  // An empty IDAT (length 0, type, a CRC) right after the 25-byte IHDR chunk that follows the signature.
+  std::vector<uint8_t> padded = *bytes;
+  const std::vector<uint8_t> empty_idat = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+  padded.insert(padded.begin() + 8 + 25, empty_idat.begin(), empty_idat.end());
+  drop_empty_png_idat_chunks(padded);
+  CHECK(padded == *bytes);
+  std::vector<uint8_t> not_png = {'P', '5', 0, 0, 0, 0, 'I', 'D', 'A', 'T', 0, 0, 0, 0};
+  const std::vector<uint8_t> copy = not_png;
+  drop_empty_png_idat_chunks(not_png);
+  CHECK(not_png == copy);
+}
+
 }  // namespace tinyopt
