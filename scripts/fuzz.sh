@@ -3,6 +3,7 @@
 # sanitizer report fatal) and runs each TARGET for SECONDS (default 600), one after the other, on its seeds:
 #   tflite_reader    ../shared/models/**/*.tflite up to 512 KB, the example model
 #   npy              examples/fashion_mnist/*.npy, ../shared/golden/**/*.npy up to 16 KB
+#   npz              tests/fuzz/corpus/npz/ (committed: np.savez / np.savez_compressed of Fashion-MNIST images)
 #   idx              small IDX files cut from Fashion-MNIST's test set, plain and gzip, and a truncated gzip stream
 #   image_loader     tests/fuzz/corpus/image_loader/ (committed)
 #   target_file      targets/*.json
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 [ $# -gt 0 ] && shift
-all_targets=(tflite_reader npy idx image_loader target_file pipeline_parser)
+all_targets=(tflite_reader npy npz idx image_loader target_file pipeline_parser)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 jobs="${JOBS:-2}"

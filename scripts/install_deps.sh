@@ -7,7 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config          # toolchain
   libeigen3-dev libflatbuffers-dev flatbuffers-compiler  # GEMM, TFLite flatbuffers + flatc
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libstb-dev
-  zlib1g-dev                                             # gzipped IDX datasets
+  zlib1g-dev                                             # gzipped IDX datasets, deflated .npz members
+  libjpeg62-turbo-dev                                    # JPEG images (libjpeg-turbo)
   clang libclang-rt-14-dev                               # libFuzzer + sanitizer runtimes for CI
   dataset-fashion-mnist                                  # labeled images: training, calibration, accuracy tests
   python3-numpy                                          # example-input script and cross-checks

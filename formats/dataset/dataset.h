@@ -5,9 +5,10 @@
 //   - a .npy array whose first axis is the samples;
 //   - a .npz archive (np.savez / np.savez_compressed): inputs under key "x", labels under "y" when present;
 //   - a folder of .npy files (sorted by name), each one or more samples;
-//   - a folder of images, or one image (PNG, JPEG, BMP, PGM/PPM, GIF, TGA through stb_image), converted to the
-//     input's channel count and resized bilinearly to its height x width; a folder holding no images but
-//     sub-folders of images is labelled by sub-folder: classes are the sub-folder names in sorted order;
+//   - a folder of images, or one image (JPEG through libjpeg-turbo; PNG, BMP, PGM/PPM, GIF, TGA through
+//     stb_image), converted to the input's channel count and resized bilinearly to its height x width; a folder
+//     holding no images but sub-folders of images is labelled by sub-folder: classes are the sub-folder names
+//     in sorted order;
 //   - an IDX file, optionally gzip-compressed, with an IDX labels file given as `labels`
 //     (open_fashion_mnist for the Debian dataset-fashion-mnist files).
 // Samples are read lazily: opening reads headers only (shapes, dtypes, counts, image sizes), checking sizes

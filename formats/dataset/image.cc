@@ -1,8 +1,12 @@
-// formats/dataset/image.cc: decoding images with Debian's stb_image (libstb-dev) and resizing them
-// bilinearly (pixel centres aligned, as align_corners=false resizers do) to a model input's size; the dataset
-// part that decodes one image file on every load.
+// formats/dataset/image.cc: decoding images, JPEG with libjpeg-turbo (jpeg_decoder.h) and every other format
+// with Debian's stb_image (libstb-dev, built here without its JPEG decoder), and resizing them bilinearly (pixel
+// centres aligned, as align_corners=false resizers do) to a model input's size; the dataset part that decodes
+// one image file on every load.
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <span>
+#include <string_view>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-compare"
@@ -11,11 +15,16 @@
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_HDR
+#define STBI_NO_PSD  // PSD and PIC: formats the loader does not promise (image.h)
+#define STBI_NO_PIC
+#define STBI_NO_JPEG  // stb_image 2.27's JPEG decoder has undefined behaviour on corrupt scans: libjpeg decodes JPEG
 #define STBI_NO_LINEAR
 #include <stb/stb_image.h>
 #pragma GCC diagnostic pop
 
+#include "formats/atomic_file.h"
 #include "formats/dataset/image.h"
+#include "formats/dataset/jpeg_decoder.h"
 #include "formats/stb_image_guards.h"
 
 namespace tinyopt {
@@ -24,6 +33,7 @@ namespace {
 // Decoded images larger than this are refused before decoding (a 16k x 16k RGBA image).
 constexpr uint64_t kMaxImageBytes = uint64_t{1} << 30;
 constexpr int64_t kMaxImagePixels = int64_t{1} << 25;  // 32 M pixels: 8192 x 4096
+constexpr uint64_t kMaxImageFileBytes = uint64_t{1} << 30;  // stb_image takes an int length
 
 class ImagePart : public SamplePart {
  public:
@@ -40,12 +50,80 @@ class ImagePart : public SamplePart {
   double scale_, offset_;
 };
 
+// One decoded image, from either decoder: `stride` bytes a pixel, which for stb_image may differ from the
+// channels asked for (16-bit files are decoded with their own channels; load_image converts).
+struct DecodedImage {
+  int width = 0, height = 0, stride = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> stb_pixels{nullptr, stbi_image_free};
+  std::vector<uint8_t> jpeg_pixels;
+  const unsigned char* pixels() const { return stb_pixels ? stb_pixels.get() : jpeg_pixels.data(); }
+};
+
+Expected<DecodedImage> decode_with_libjpeg(const std::filesystem::path& path, int channels) {
+  Expected<JpegPixels> jpeg = decode_jpeg(path, channels, kMaxImagePixels);
+  if (!jpeg) return jpeg.take_error();
+  DecodedImage image;
+  image.width = jpeg->width, image.height = jpeg->height, image.stride = jpeg->channels;
+  image.jpeg_pixels = std::move(jpeg->bytes);
+  return image;
+}
+
+// The most pixels a file of these bytes can describe. PNG: deflate expands at most 1032:1 and a 1-bit image
+// packs 8 pixels a byte. GIF: an LZW code (3 bits at least) stands for at most 4096 pixels. BMP, TGA, PNM: at
+// least a bit a pixel, TGA's run-length packets (the densest) 128 pixels in 2 bytes at 1 byte a pixel.
+int64_t max_pixels_in(std::span<const uint8_t> file) {
+  const auto starts = [&](std::string_view magic) {
+    return file.size() >= magic.size() &&
+           std::equal(magic.begin(), magic.end(), file.begin(), [](char m, uint8_t b) { return static_cast<uint8_t>(m) == b; });
+  };
+  const int64_t per_byte = starts("\x89PNG") ? 1032 * 8 : starts("GIF8") ? 4096 * 8 / 3 : 64;
+  return static_cast<int64_t>(file.size()) * per_byte;
+}
+
+Expected<DecodedImage> decode_with_stb(const std::filesystem::path& path, int channels) {
+  // Decoded from memory: reading a FILE past its end, stb_image calls fread once per missing byte, so a 328-byte
+  // RLE TGA claiming 4112x4112 pixels took over 10 s (a fuzz finding, tests/fuzz/regressions/image_loader/).
+  Expected<std::vector<uint8_t>> file = read_file(path, kMaxImageFileBytes);
+  if (!file) return file.take_error();
+  drop_empty_png_idat_chunks(*file);  // (formats/stb_image_guards.h)
+  const stbi_uc* bytes = file->data();
+  const int size = static_cast<int>(file->size());
+  // Bugs of stb_image 2.27 in PNM headers (formats/stb_image_guards.h).
+  if (Expected<void> ok = check_pnm_header(*file, path.string()); !ok) return ok.take_error();
+  int w = 0, h = 0, n = 0;
+  // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
+  // header gives the size first; images are resized to the model input anyway.
+  if (stbi_info_from_memory(bytes, size, &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
+                kMaxImagePixels);
+  // Nor can a file hold more pixels than its format packs into its bytes. stb_image decodes the claimed size
+  // whatever the data (bytes past the end read as 0): the 328-byte TGA above still took 6 s instrumented.
+  if (static_cast<int64_t>(w) * h > max_pixels_in(*file))
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels cannot be held by a {}-byte file", w,
+                h, file->size());
+  // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
+  // past the buffer: 16-bit files are decoded with their own channels and converted by load_image.
+  const int request = stbi_is_16_bit_from_memory(bytes, size) ? 0 : channels;
+  DecodedImage image;
+  image.stb_pixels.reset(stbi_load_from_memory(bytes, size, &w, &h, &n, request));
+  if (!image.stb_pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  if (w <= 0 || h <= 0)  // stb_image 2.27 decodes a PNM header without dimensions as a 0x0 image
+    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: it has no pixels ({}x{})", w, h);
+  image.width = w, image.height = h, image.stride = request ? channels : n;
+  return image;
+}
+
 }  // namespace
 
 Expected<ImageInfo> read_image_info(const std::filesystem::path& path) {
   int w = 0, h = 0, n = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &n))
+  if (is_jpeg_file(path)) {
+    Expected<JpegHeader> header = read_jpeg_header(path);
+    if (!header) return header.take_error();
+    w = header->width, h = header->height, n = header->components;
+  } else if (!stbi_info(path.c_str(), &w, &h, &n)) {
     return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  }
   if (w <= 0 || h <= 0 || static_cast<uint64_t>(w) * static_cast<uint64_t>(h) * 4 > kMaxImageBytes)
     return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {}-byte limit", w, h, kMaxImageBytes);
   return ImageInfo{w, h, n};
@@ -65,24 +143,10 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
                                         double scale, double offset) {
   if (channels != 1 && channels != 3)
     return fail(Errc::BadInput, {.file = path.string()}, "images need a model input with 1 or 3 channels, not {}", channels);
-  // Bugs of stb_image 2.27 in JPEG and PNM headers (formats/stb_image_guards.h).
-  if (Expected<void> ok = check_image_for_stb(path); !ok) return ok.take_error();
-  int w = 0, h = 0, n = 0;
-  // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
-  // header gives the size first; images are resized to the model input anyway.
-  if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
-    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
-                kMaxImagePixels);
-  // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
-  // past the buffer: 16-bit files are decoded with their own channels and converted below.
-  const int request = stbi_is_16_bit(path.c_str()) ? 0 : channels;
-  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, request);
-  const int stride = request ? channels : n;
-  if (!pixels) return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
-  if (w <= 0 || h <= 0) {  // stb_image 2.27 decodes a PNM header without dimensions as a 0x0 image
-    stbi_image_free(pixels);
-    return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: it has no pixels ({}x{})", w, h);
-  }
+  Expected<DecodedImage> image = is_jpeg_file(path) ? decode_with_libjpeg(path, channels) : decode_with_stb(path, channels);
+  if (!image) return image.take_error();
+  const int w = image->width, h = image->height, stride = image->stride;
+  const unsigned char* pixels = image->pixels();
   std::vector<float> out(static_cast<size_t>(height) * width * channels);
   const double sy = static_cast<double>(h) / height, sx = static_cast<double>(w) / width;
   for (int y = 0; y < height; ++y) {
@@ -107,7 +171,6 @@ Expected<std::vector<float>> load_image(const std::filesystem::path& path, int h
       }
     }
   }
-  stbi_image_free(pixels);
   return out;
 }
 

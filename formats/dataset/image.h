@@ -1,4 +1,5 @@
-// formats/dataset/image.h: image files as dataset samples (stb_image: PNG, JPEG, BMP, PGM/PPM, GIF, TGA).
+// formats/dataset/image.h: image files as dataset samples (JPEG through libjpeg-turbo; PNG, BMP, PGM/PPM, GIF, TGA
+// through stb_image).
 #pragma once
 
 #include <filesystem>

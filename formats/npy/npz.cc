@@ -169,15 +169,28 @@ Expected<std::vector<uint8_t>> read_npz_member(const NpzDirectory& d, const NpzM
   Expected<std::vector<uint8_t>> packed = read_range(d.path, data_offset, m.compressed_size);
   if (!packed) return packed.take_error();
   // One byte more than declared for a whole member, so that a stream longer than its declared size is caught.
-  std::vector<uint8_t> out(static_cast<size_t>(want) + (whole ? 1 : 0));
+  // The output grows as the stream inflates, not to the declared size at once: a 200-byte archive may claim a
+  // 4 GiB member (a fuzz finding: tests/fuzz/regressions/npz/), and only a stream that really inflates that far
+  // gets the memory.
+  const uint64_t limit = want + (whole ? 1 : 0);
+  std::vector<uint8_t> out(static_cast<size_t>(std::min<uint64_t>(limit, std::max<uint64_t>(packed->size() * 4, 1 << 16))));
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return fail(Errc::Internal, {.file = file}, "zlib inflateInit2 failed");
   z.next_in = packed->data();
   z.avail_in = static_cast<uInt>(packed->size());
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&z, Z_FINISH);
-  const uint64_t produced = out.size() - z.avail_out;
+  int rc = Z_OK;
+  uint64_t produced = 0;
+  for (;;) {
+    if (produced == out.size()) {
+      if (out.size() == limit) break;
+      out.resize(static_cast<size_t>(std::min<uint64_t>(limit, 2 * out.size())));
+    }
+    z.next_out = out.data() + produced;
+    z.avail_out = static_cast<uInt>(out.size() - produced);
+    rc = inflate(&z, Z_NO_FLUSH);
+    produced = out.size() - z.avail_out;
+    if (rc != Z_OK) break;  // the end (Z_STREAM_END), corrupt data, or no progress left (input exhausted)
+  }
   inflateEnd(&z);
   if (produced < want)
     return bad(fmt::format("inflates to {} bytes, the directory says {} (truncated or corrupt deflate stream)", produced, m.size));

@@ -21,8 +21,9 @@ namespace tinyopt::fuzz {
 
 int tflite_reader_fuzzer(std::span<const uint8_t> input);    // a .tflite model: read, write, read back
 int npy_fuzzer(std::span<const uint8_t> input);              // a .npy array, then split into model samples
+int npz_fuzzer(std::span<const uint8_t> input);              // a .npz (zip) archive: directory, members, arrays
 int idx_fuzzer(std::span<const uint8_t> input);              // an IDX file, plain or gzip-compressed
-int image_loader_fuzzer(std::span<const uint8_t> input);     // an image through stb_image and the resizer
+int image_loader_fuzzer(std::span<const uint8_t> input);     // an image through libjpeg / stb_image and the resizer
 int target_file_fuzzer(std::span<const uint8_t> input);      // a targets/<board>.json file
 int pipeline_parser_fuzzer(std::span<const uint8_t> input);  // a textual pass pipeline
 
@@ -30,8 +31,8 @@ int pipeline_parser_fuzzer(std::span<const uint8_t> input);  // a textual pass p
 [[noreturn]] void property_failed(std::string_view target, const std::string& what);
 
 // Writes `input` to this process's scratch file for `target` (in /dev/shm, else $TMPDIR, else /tmp), named with
-// `extension`, and returns its path: for readers that only take a path (stb_image, zlib's gzopen, the target
-// loader).
+// `extension`, and returns its path: for readers that only take a path (the image decoders, zlib's gzopen, the
+// .npz reader, the target loader).
 std::filesystem::path scratch_file(std::string_view target, std::span<const uint8_t> input,
                                    std::string_view extension);
 

@@ -1,5 +1,7 @@
-// tests/fuzz/image_loader_fuzzer.cc: image files (PNG, JPEG, BMP, GIF, TGA, PSD, PNM... whatever stb_image
-// decodes) through the calibration image loader: decoding, channel conversion and the bilinear resize. The
+// tests/fuzz/image_loader_fuzzer.cc: image files (JPEG through libjpeg-turbo; PNG, BMP, GIF, TGA, PNM:
+// whatever stb_image decodes) through the calibration image loader: decoding, channel conversion and the
+// bilinear resize. libjpeg itself is Debian's uninstrumented build: the fuzzer steers by the coverage of our side
+// (which decoder, which error path, the conversions) and ASan checks our buffers and libjpeg's leaks. The
 // loader reads a path, so each input goes through a scratch file. The input's size picks 1 or 3 channels, so
 // both conversions are reached. Every pixel of an accepted image must lie in [0, 1] (scale 1/255, offset 0).
 //

@@ -1,7 +1,7 @@
 // tests/fuzz/npy_fuzzer.cc: the .npy reader, then what `tinyopt run` does with an array: count its samples for a
 // model input and convert each to the input's dtype (quantizing float data for int8/uint8/int16 inputs), then
 // stack them as outputs. An accepted array must hold exactly its shape's bytes and survive a write/read round
-// trip. tinyopt reads no .npz archives (a folder of .npy files instead), so there is no .npz target.
+// trip. The .npz archives around .npy members have their own target (npz_fuzzer.cc).
 //
 // Seeds: examples/fashion_mnist/*.npy and ../shared/golden/**/*.npy (scripts/fuzz.sh gathers them).
 #include <algorithm>
