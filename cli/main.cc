@@ -29,6 +29,7 @@ struct Command {
 
 // One line per subcommand, alphabetical.
 const Command kCommands[] = {
+    {"convert", "Convert a float ONNX model (PyTorch export) to a float .tflite", add_convert},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
     {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
