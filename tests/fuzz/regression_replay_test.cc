@@ -22,7 +22,7 @@ struct FuzzTarget {
 };
 
 constexpr FuzzTarget kTargets[] = {
-    {"tflite_reader", tflite_reader_fuzzer}, {"npy", npy_fuzzer},
+    {"tflite_reader", tflite_reader_fuzzer}, {"npy", npy_fuzzer}, {"onnx_reader", onnx_reader_fuzzer},
     {"idx", idx_fuzzer},                     {"image_loader", image_loader_fuzzer},
     {"target_file", target_file_fuzzer},     {"pipeline_parser", pipeline_parser_fuzzer},
 };
