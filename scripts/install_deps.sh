@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev libflatbuffers-dev flatbuffers-compiler  # GEMM, TFLite flatbuffers + flatc
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libstb-dev
   zlib1g-dev                                             # gzipped IDX datasets
+  libonnx-dev libprotobuf-dev                            # ONNX protobuf classes (formats/onnx/)
   clang libclang-rt-14-dev                               # libFuzzer + sanitizer runtimes for CI
   dataset-fashion-mnist                                  # labeled images: training, calibration, accuracy tests
   python3-numpy                                          # example-input script and cross-checks

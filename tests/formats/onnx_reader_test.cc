@@ -152,6 +152,30 @@ TEST_CASE("onnx layout: NHWC graph, BatchNorm folded, Flatten -> FULLY_CONNECTED
   CHECK(*fused_activation(mlp->ops[2]) == Activation::ReluN1To1);  // hardtanh fused
 }
 
+TEST_CASE("onnx AveragePool count_include_pad = 1 with pads equals PyTorch's explicit Pad + AveragePool") {
+  // cnn_bn exports F.avg_pool2d(padding=1) as Pad (zeros) -> AveragePool(pads 0). The same windows written as
+  // one AveragePool with pads [1,1,1,1] and count_include_pad = 1 must give PyTorch's output too.
+  onnx::ModelProto m = load_proto("cnn_bn");
+  onnx::GraphProto* graph = m.mutable_graph();
+  int pad = -1;
+  for (int k = 0; k < graph->node_size(); ++k) if (graph->node(k).op_type() == "Pad") pad = k;
+  REQUIRE(pad >= 0);
+  onnx::NodeProto* pool = graph->mutable_node(pad + 1);
+  REQUIRE(pool->op_type() == "AveragePool");
+  pool->set_input(0, graph->node(pad).input(0));
+  for (auto& a : *pool->mutable_attribute())
+    if (a.name() == "pads") for (int i = 0; i < 4; ++i) a.set_ints(i, 1);
+  auto* count = pool->add_attribute();
+  count->set_name("count_include_pad");
+  count->set_type(onnx::AttributeProto::INT);
+  count->set_i(1);
+  graph->mutable_node()->DeleteSubrange(pad, 1);
+  auto g = read_proto(m);
+  REQUIRE_MESSAGE(g, (g ? "" : g.error().to_string()));
+  CHECK(count_ops(*g, OpKind::Pad) == 1);  // TFLite SAME would not count the pads: an explicit PAD
+  check_close(run_samples(*g, load("cnn_bn.input.npy"), true), load("cnn_bn.output.npy"), "count_include_pad");
+}
+
 TEST_CASE("onnx bad input: not a protobuf, truncated, empty") {
   const std::string text = "this is not a model at all";
   auto e = read_model({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, "text.onnx");
