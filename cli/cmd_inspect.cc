@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "formats/tflite/reader.h"
 #include "reports/model_stats.h"
 
 namespace tinyopt::cli {
@@ -16,6 +15,7 @@ namespace {
 
 struct InspectArgs {
   std::string model;
+  ModelReadOptions read_options;
   bool json = false;
 };
 
@@ -44,7 +44,7 @@ std::string params_text(const OpStats& o) {
 }
 
 int run_inspect(const InspectArgs& a, Output& out) {
-  Expected<Graph> graph = read_tflite_file(a.model);
+  Expected<Graph> graph = read_model_file(a.model, a.read_options);
   if (!graph) return out.fail(graph.take_error());
   const Graph& g = *graph;
   const ModelStats stats = compute_model_stats(g);
@@ -109,7 +109,8 @@ int run_inspect(const InspectArgs& a, Output& out) {
 
 CommandRun add_inspect(CLI::App& sub) {
   auto args = std::make_shared<InspectArgs>();
-  sub.add_option("model", args->model, "the .tflite model")->required();
+  sub.add_option("model", args->model, "the model (.tflite or .onnx, told apart by content)")->required();
+  add_model_read_flags(sub, args->read_options);
   add_json_flag(sub, args->json);
   return [args](Output& out) {
     out.set_json(args->json);

@@ -95,7 +95,8 @@ CommandRun add_quantize(CLI::App& sub) {
       "Calibration data: a .npy array (first axis = samples; uint8 is scaled by --scale/--offset), a folder of .npy\n"
       "files or images (PNG/JPEG/BMP, resized to the input), or an IDX file (Fashion-MNIST *-ubyte.gz). Pixel data\n"
       "defaults to --scale 1/255 --offset 0. Fallbacks (zero-width ranges, all-zero channels) are listed in the output.");
-  sub.add_option("model", a->inputs.model, "float .tflite model")->required();
+  sub.add_option("model", a->inputs.model, "float model (.tflite or .onnx, told apart by content)")->required();
+  add_model_read_flags(sub, a->inputs.model_options);
   sub.add_option("--calib", a->inputs.calibration, "calibration data (.npy, folder of .npy or images, IDX file)")
       ->required();
   sub.add_option("-o,--output", a->inputs.output, "output .tflite")->required();

@@ -11,7 +11,6 @@
 
 #include "cli/commands.h"
 #include "formats/atomic_file.h"
-#include "formats/tflite/reader.h"
 #include "reports/render.h"
 #include "reports/report.h"
 #include "reports/target.h"
@@ -21,6 +20,7 @@ namespace {
 
 struct ReportArgs {
   std::string model;
+  ModelReadOptions read_options;
   std::string compare;
   std::vector<std::string> targets;
   std::string kernels;
@@ -36,7 +36,7 @@ std::filesystem::path self_executable() {
 }
 
 Expected<Report> report_for(const std::string& path, const std::vector<Target>& targets, const ReportArgs& a) {
-  Expected<Graph> g = read_tflite_file(path);
+  Expected<Graph> g = read_model_file(path, a.read_options);
   if (!g) return g.take_error();
   std::error_code ec;
   const auto bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
@@ -91,7 +91,8 @@ int run_report(const ReportArgs& a, Output& out) {
 
 CommandRun add_report(CLI::App& sub) {
   auto args = std::make_shared<ReportArgs>();
-  sub.add_option("model", args->model, "the .tflite model")->required();
+  sub.add_option("model", args->model, "the model (.tflite or .onnx, told apart by content)")->required();
+  add_model_read_flags(sub, args->read_options);
   sub.add_option("--target", args->targets, "target name(s) or .json file(s), comma separated (see 'tinyopt targets')")
       ->required()->delimiter(',');
   sub.add_option("--kernels", args->kernels,

@@ -17,7 +17,6 @@
 #include "cli/commands.h"
 #include "formats/npy/npy.h"
 #include "formats/npy/npy_batch.h"
-#include "formats/tflite/reader.h"
 #include "formats/dataset/dataset.h"
 #include "runtime/evaluate.h"
 
@@ -26,6 +25,7 @@ namespace {
 
 struct RunArgs {
   std::string model;
+  ModelReadOptions read_options;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   bool json = false;
@@ -74,7 +74,7 @@ std::string describe_outputs(const std::vector<NpyArray>& arrays, const Graph& g
 }
 
 int run_run(const RunArgs& a, Output& out) {
-  Expected<Graph> graph = read_tflite_file(a.model);
+  Expected<Graph> graph = read_model_file(a.model, a.read_options);
   if (!graph) return out.fail(graph.take_error());
   const Graph& g = *graph;  // must stay in place: the interpreter reads constants from it
   Expected<Interpreter> created = Interpreter::create(g);
@@ -192,7 +192,8 @@ int run_run(const RunArgs& a, Output& out) {
 
 CommandRun add_run(CLI::App& sub) {
   auto args = std::make_shared<RunArgs>();
-  sub.add_option("model", args->model, "the .tflite model")->required();
+  sub.add_option("model", args->model, "the model (.tflite or .onnx, told apart by content)")->required();
+  add_model_read_flags(sub, args->read_options);
   sub.add_option("-i,--input", args->inputs, "a .npy file per model input, samples along the first axis")
       ->allow_extra_args(false);
   sub.add_option("-o,--output", args->outputs, "a .npy file per model output (stacked along the first axis)")

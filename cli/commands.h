@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/output.h"
+#include "formats/model_reader.h"
 
 namespace tinyopt::cli {
 
@@ -26,7 +27,15 @@ inline void add_json_flag(CLI::App& sub, bool& flag) {
   sub.add_flag("--json", flag, "print one JSON document on stdout instead of text");
 }
 
+// Adds --keep-nchw-input (how an ONNX model's rank-4 inputs are laid out; formats/onnx/reader.h).
+inline void add_model_read_flags(CLI::App& sub, ModelReadOptions& options) {
+  sub.add_flag("--keep-nchw-input", options.onnx.keep_nchw_input,
+               "ONNX models: keep rank-4 inputs NCHW, as PyTorch feeds them (a leading TRANSPOSE makes them NHWC); "
+               "by default they become NHWC");
+}
+
 // One line per subcommand, alphabetical.
+CommandRun add_convert(CLI::App& sub);
 CommandRun add_inspect(CLI::App& sub);
 CommandRun add_passes(CLI::App& sub);
 CommandRun add_prune(CLI::App& sub);

@@ -29,6 +29,7 @@ struct Command {
 
 // One line per subcommand, alphabetical.
 const Command kCommands[] = {
+    {"convert", "Convert a float ONNX model (PyTorch export) to a float .tflite", add_convert},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
     {"prune", "Magnitude pruning of a float model: element, N:M or whole channels (--analyze: sensitivity)", add_prune},

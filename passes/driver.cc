@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "calibration/calibration_data.h"
-#include "formats/tflite/reader.h"
+#include "formats/model_reader.h"
 #include "formats/tflite/writer.h"
 
 namespace tinyopt {
@@ -56,7 +56,7 @@ Expected<PassNeeds> pipeline_needs(const Pipeline& pipeline, const PassRegistry&
 
 Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs& inputs, DriverOptions options,
                                     const PassRegistry& registry) {
-  Expected<Graph> graph = read_tflite_file(inputs.model);
+  Expected<Graph> graph = read_model_file(inputs.model, inputs.model_options);
   if (!graph) return graph.take_error();
   Graph& g = *graph;
 
@@ -114,7 +114,7 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
     if (inputs.teacher.empty()) {
       teacher = g;
     } else {
-      Expected<Graph> t = read_tflite_file(inputs.teacher);
+      Expected<Graph> t = read_model_file(inputs.teacher, inputs.model_options);
       if (!t) return t.take_error();
       teacher = std::move(*t);
     }

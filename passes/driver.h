@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "formats/dataset/dataset.h"
+#include "formats/model_reader.h"
 #include "passes/pass_manager.h"
 #include "reports/target.h"
 
@@ -22,7 +23,8 @@ namespace tinyopt {
 
 // Where each input comes from. An empty path means "not given".
 struct DriverInputs {
-  std::string model;                              // the model the pipeline starts from (.tflite)
+  std::string model;                              // the model the pipeline starts from (.tflite or .onnx)
+  ModelReadOptions model_options;                 // --keep-nchw-input (ONNX)
   std::string calibration;                        // --calib DATA: samples of the model input
   DatasetOptions calibration_options;             // --scale, --offset, --num-calib (inputs come from the model)
   std::string training;                           // --train DATA: labelled samples (formats/dataset/dataset.h)

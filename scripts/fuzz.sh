@@ -2,6 +2,7 @@
 # scripts/fuzz.sh [SECONDS] [TARGET...]: builds the libFuzzer targets (build-fuzz/, clang, ASan + UBSan, any
 # sanitizer report fatal) and runs each TARGET for SECONDS (default 600), one after the other, on its seeds:
 #   tflite_reader    ../shared/models/**/*.tflite up to 512 KB, the example model
+#   onnx_reader      tests/data/onnx/*.onnx (the PyTorch fixtures of scripts/make_onnx_fixtures.py)
 #   npy              examples/fashion_mnist/*.npy, ../shared/golden/**/*.npy up to 16 KB
 #   npz              tests/fuzz/corpus/npz/ (committed: np.savez / np.savez_compressed of Fashion-MNIST images)
 #   idx              small IDX files cut from Fashion-MNIST's test set, plain and gzip, and a truncated gzip stream
@@ -16,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 [ $# -gt 0 ] && shift
-all_targets=(tflite_reader npy npz idx image_loader target_file pipeline_parser)
+all_targets=(tflite_reader onnx_reader npy npz idx image_loader target_file pipeline_parser)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 jobs="${JOBS:-2}"
@@ -62,6 +63,7 @@ make_seeds() {
   rm -rf "$dir" && mkdir -p "$dir"
   case "$target" in
     tflite_reader) copy_seeds "$dir" 524288 ../shared/models/*.tflite ../shared/models/*/*.tflite examples/*/*.tflite ;;
+    onnx_reader) copy_seeds "$dir" 524288 tests/data/onnx/*.onnx ;;
     npy) copy_seeds "$dir" 32768 examples/*/*.npy $(find ../shared/golden -name '*.npy' -size -16k 2>/dev/null | sort | head -40) ;;
     idx) make_idx_seeds "$dir" ;;
     target_file) copy_seeds "$dir" 65536 targets/*.json ;;

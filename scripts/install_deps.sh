@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libstb-dev
   zlib1g-dev                                             # gzipped IDX datasets, deflated .npz members
   libjpeg62-turbo-dev                                    # JPEG images (libjpeg-turbo)
+  libonnx-dev libprotobuf-dev                            # ONNX protobuf classes (formats/onnx/)
   clang libclang-rt-14-dev                               # libFuzzer + sanitizer runtimes for CI
   dataset-fashion-mnist                                  # labeled images: training, calibration, accuracy tests
   python3-numpy                                          # example-input script and cross-checks

@@ -20,6 +20,7 @@ class PassRegistry;  // passes/registry.h: declared only, so that libfuzzer_main
 namespace tinyopt::fuzz {
 
 int tflite_reader_fuzzer(std::span<const uint8_t> input);    // a .tflite model: read, write, read back
+int onnx_reader_fuzzer(std::span<const uint8_t> input);     // an .onnx model: import, write as TFLite, read back
 int npy_fuzzer(std::span<const uint8_t> input);              // a .npy array, then split into model samples
 int npz_fuzzer(std::span<const uint8_t> input);              // a .npz (zip) archive: directory, members, arrays
 int idx_fuzzer(std::span<const uint8_t> input);              // an IDX file, plain or gzip-compressed

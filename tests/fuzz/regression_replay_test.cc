@@ -22,10 +22,10 @@ struct FuzzTarget {
 };
 
 constexpr FuzzTarget kTargets[] = {
-    {"tflite_reader", tflite_reader_fuzzer}, {"npy", npy_fuzzer},
-    {"npz", npz_fuzzer},                     {"idx", idx_fuzzer},
-    {"image_loader", image_loader_fuzzer},   {"target_file", target_file_fuzzer},
-    {"pipeline_parser", pipeline_parser_fuzzer},
+    {"tflite_reader", tflite_reader_fuzzer}, {"onnx_reader", onnx_reader_fuzzer},
+    {"npy", npy_fuzzer},                     {"npz", npz_fuzzer},
+    {"idx", idx_fuzzer},                     {"image_loader", image_loader_fuzzer},
+    {"target_file", target_file_fuzzer},     {"pipeline_parser", pipeline_parser_fuzzer},
 };
 
 // The files of `dir`, sorted, so that a failure names the same input on every machine.
