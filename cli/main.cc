@@ -29,13 +29,17 @@ struct Command {
 
 // One line per subcommand, alphabetical.
 const Command kCommands[] = {
+    {"calibrate", "Observe a float model's activations over calibration data (shardable) for quantize --stats",
+     add_calibrate},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
+    {"merge", "Combine the parts of sharded calibrate / verify runs into one result (exactly)", add_merge},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
     {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
     {"report", "Flash, RAM (TFLM arena) and cycles of a model on target MCUs; exit 1 if it does not fit",
      add_report},
     {"run", "Run a model on .npy inputs with the bundled runtime and write .npy outputs", add_run},
     {"targets", "List the target boards the report knows (targets/*.json)", add_targets},
+    {"verify", "Compare a candidate model with a reference over data; exit 1 when a threshold is crossed", add_verify},
 };
 
 int usage_error(const std::string& message) {
