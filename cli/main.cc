@@ -31,8 +31,11 @@ struct Command {
 const Command kCommands[] = {
     {"calibrate", "Observe a float model's activations over calibration data (shardable) for quantize --stats",
      add_calibrate},
+    {"export", "Write a model as C++ sources (array, arena size, op resolver) or an Arduino library", add_export},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
     {"merge", "Combine the parts of sharded calibrate / verify runs into one result (exactly)", add_merge},
+    {"optimize", "Run any pipeline of passes on a model (-p or --config), with per-pass figures and provenance",
+     add_optimize},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
     {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
     {"report", "Flash, RAM (TFLM arena) and cycles of a model on target MCUs; exit 1 if it does not fit",
