@@ -77,6 +77,7 @@ CommandRun add_verify(CLI::App& sub) {
   sub.add_option("--md", a->md, "write a Markdown pull-request comment (verdict, figures, thresholds) to F");
   sub.add_option("--shard", a->shard, "verify shard i of n (0-based) and write its tally with -o PART.json");
   sub.add_option("-o,--output", a->part, "where --shard writes its tally");
+  sub.add_option("--num-samples", a->in.max_samples, "use only the first N samples of the data (default all)");
   sub.add_option("--threads", a->in.threads, "threads (default: every core)");
   sub.add_option("--scale", a->in.data_options.scale, "integer data: value * scale + offset (pixels default 1/255)");
   sub.add_option("--offset", a->in.data_options.offset, "integer data: value * scale + offset (default 0)");

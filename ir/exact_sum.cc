@@ -56,10 +56,21 @@ double ExactSum::value() const {
   if (pos_inf_) return std::numeric_limits<double>::infinity();
   if (neg_inf_) return -std::numeric_limits<double>::infinity();
   normalize();
+  // A negative sum has a negative top limb over nonnegative digits: convert its magnitude, then negate.
+  std::array<int64_t, kLimbs> digits = limbs_;
+  const bool negative = digits.back() < 0;
+  if (negative) {
+    int64_t carry = 0;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      const int64_t v = -digits[i] + carry;
+      carry = v >= 0 ? v / kDigit : -((-v + kDigit - 1) / kDigit);
+      digits[i] = v - carry * kDigit;
+    }
+  }
   double v = 0;
   for (int i = kLimbs - 1; i >= 0; --i)
-    if (limbs_[static_cast<size_t>(i)]) v += std::ldexp(static_cast<double>(limbs_[static_cast<size_t>(i)]), 32 * i - kBias);
-  return v;
+    if (digits[static_cast<size_t>(i)]) v += std::ldexp(static_cast<double>(digits[static_cast<size_t>(i)]), 32 * i - kBias);
+  return negative ? -v : v;
 }
 
 bool ExactSum::operator==(const ExactSum& o) const {

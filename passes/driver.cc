@@ -36,7 +36,7 @@ void stamp_provenance(Graph& g, const std::string& pipeline, const std::string& 
     return m.name == "tinyopt_pipeline" || m.name == kProvenanceMetadata || m.name == "OfflineMemoryAllocation";
   });
   g.metadata.push_back({"tinyopt_pipeline", std::vector<uint8_t>(pipeline.begin(), pipeline.end())});
-  g.metadata.push_back({kProvenanceMetadata, std::vector<uint8_t>(provenance.begin(), provenance.end())});
+  if (!provenance.empty()) g.metadata.push_back({kProvenanceMetadata, std::vector<uint8_t>(provenance.begin(), provenance.end())});
 }
 
 }  // namespace
@@ -207,7 +207,7 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
   }
   prov["inputs"] = read;
   result.provenance = prov.dump();
-  stamp_provenance(g, result.pipeline, result.provenance);
+  stamp_provenance(g, result.pipeline, options.provenance ? result.provenance : std::string());
   if (Expected<void> ok = write_tflite_file(g, inputs.output); !ok) return ok.take_error();
   result.records = pm->records();
   for (const PassRunRecord& r : result.records)

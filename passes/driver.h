@@ -37,6 +37,7 @@ struct DriverInputs {
 struct DriverOptions {
   bool verify_each = true;                               // the verifier after every pass
   bool progress = false;                                 // passes may draw progress bars on stderr
+  bool provenance = true;                                // stamp tinyopt_provenance (false: only tinyopt_pipeline)
   std::vector<std::unique_ptr<PassInstrument>> instruments;  // summary lines, IR dumps
 };
 

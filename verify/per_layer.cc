@@ -101,7 +101,8 @@ Expected<PerLayerReport> per_layer_errors(const Graph& ref, const Graph& cand, c
   }
   report.unmatched = static_cast<int>(activations(cand).size()) - static_cast<int>(pairs.size());
   for (size_t i = 0; i < report.rows.size(); ++i)
-    if (report.rows[i].sqnr_drop_db && std::isfinite(*report.rows[i].sqnr_drop_db)) report.worst.push_back(i);
+    if (report.rows[i].sqnr_drop_db && std::isfinite(*report.rows[i].sqnr_drop_db) && *report.rows[i].sqnr_drop_db > 0)
+      report.worst.push_back(i);
   std::stable_sort(report.worst.begin(), report.worst.end(),
                    [&](size_t a, size_t b) { return *report.rows[a].sqnr_drop_db > *report.rows[b].sqnr_drop_db; });
   if (report.worst.size() > 5) report.worst.resize(5);

@@ -71,7 +71,7 @@ Expected<Loaded> load(const VerifyInputs& in) {
   if (Expected<void> ok = check_compatible(l.reference, l.candidate); !ok) return ok.take_error();
   Expected<Dataset> data = open_data(in, l.reference);
   if (!data) return data.take_error();
-  l.data = std::move(*data);
+  l.data = in.max_samples ? data->first(std::min(in.max_samples, data->size())) : std::move(*data);
   if (l.data.empty()) return fail(Errc::BadInput, {.file = l.data.source()}, "the data holds no samples");
   if (in.thresholds.max_top1_drop && !l.data.has_labels())
     return fail(Errc::BadInput, {.option = "--max-top1-drop"},

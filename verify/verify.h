@@ -71,6 +71,7 @@ struct VerifyInputs {
   DatasetOptions data_options;      // scale / offset of integer data; inputs come from the reference model
   VerifyThresholds thresholds;
   ShardSpec shard;
+  size_t max_samples = 0;           // only the first N samples of the data (0: all), before sharding
   unsigned threads = 0;             // 0: every core
   bool per_layer = false;           // also the per-tensor comparison (whole dataset only)
 };
