@@ -13,8 +13,8 @@ namespace {
 
 void add_channel_sums(ChannelMean& cm, std::span<const float> v, int32_t channels) {
   if (channels <= 0) return;
-  if (cm.sum.empty()) cm.sum.assign(static_cast<size_t>(channels), 0.0);
-  for (size_t i = 0; i < v.size(); ++i) cm.sum[i % static_cast<size_t>(channels)] += v[i];
+  if (cm.sum.empty()) cm.sum.assign(static_cast<size_t>(channels), ExactSum{});
+  for (size_t i = 0; i < v.size(); ++i) cm.sum[i % static_cast<size_t>(channels)].add(v[i]);
   cm.count += static_cast<int64_t>(v.size()) / channels;
 }
 

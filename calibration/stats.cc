@@ -8,7 +8,7 @@ namespace tinyopt {
 std::vector<double> ChannelMean::mean() const {
   std::vector<double> m(sum.size(), 0.0);
   if (count > 0)
-    for (size_t c = 0; c < sum.size(); ++c) m[c] = sum[c] / static_cast<double>(count);
+    for (size_t c = 0; c < sum.size(); ++c) m[c] = sum[c].value() / static_cast<double>(count);
   return m;
 }
 
@@ -36,7 +36,7 @@ Expected<void> CalibrationStats::merge(const CalibrationStats& other) {
     if (mine.sum.empty()) { mine = cm; continue; }
     if (mine.sum.size() != cm.sum.size())
       return fail(Errc::BadInput, {.tensor = name}, "channel means have {} and {} channels", mine.sum.size(), cm.sum.size());
-    for (size_t c = 0; c < cm.sum.size(); ++c) mine.sum[c] += cm.sum[c];
+    for (size_t c = 0; c < cm.sum.size(); ++c) mine.sum[c].merge(cm.sum[c]);
     mine.count += cm.count;
   }
   samples += other.samples;
@@ -60,7 +60,11 @@ nlohmann::json CalibrationStats::to_json() const {
   for (const auto& [name, obs] : tensors) t[name] = obs->to_json();
   j["tensors"] = t;
   nlohmann::json cm = nlohmann::json::object();
-  for (const auto& [name, m] : channel_means) cm[name] = {{"sum", m.sum}, {"count", m.count}};
+  for (const auto& [name, m] : channel_means) {
+    nlohmann::json sums = nlohmann::json::array();
+    for (const ExactSum& e : m.sum) sums.push_back(e.to_json());
+    cm[name] = {{"sum", sums}, {"count", m.count}};
+  }
   j["channel_means"] = cm;
   return j;
 }
@@ -83,8 +87,15 @@ Expected<CalibrationStats> CalibrationStats::from_json(const nlohmann::json& j) 
       s.tensors[name] = std::move(*o);
     }
     if (j.contains("channel_means"))
-      for (const auto& [name, v] : j["channel_means"].items())
-        s.channel_means[name] = {v.at("sum").get<std::vector<double>>(), v.at("count").get<int64_t>()};
+      for (const auto& [name, v] : j["channel_means"].items()) {
+        ChannelMean& m = s.channel_means[name];
+        for (const auto& e : v.at("sum")) {
+          Expected<ExactSum> sum = ExactSum::from_json(e);
+          if (!sum) { Error err = sum.take_error(); err.where.tensor = name; return err; }
+          m.sum.push_back(*sum);
+        }
+        m.count = v.at("count").get<int64_t>();
+      }
   } catch (const nlohmann::json::exception& e) {
     return fail(Errc::BadInput, {}, "bad calibration statistics: {}", e.what());
   }

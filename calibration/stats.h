@@ -1,7 +1,7 @@
 // calibration/stats.h: the statistics of one calibration run: one Observer per float activation tensor (keyed by
 // tensor name), plus per-channel means of selected tensors (the inputs of conv/FC ops, which empirical bias
 // correction needs). Serialisable to JSON and mergeable: two shards merged equal one run over both (exactly for
-// every observer but ema, see observer.h).
+// every observer but ema, see observer.h; channel means exactly too).
 #pragma once
 
 #include <filesystem>
@@ -14,12 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "calibration/observer.h"
+#include "ir/exact_sum.h"
 
 namespace tinyopt {
 
-// Sum over samples and positions of a tensor's values per channel (its last axis).
+// Sum over samples and positions of a tensor's values per channel (its last axis). The sums are exact
+// (ir/exact_sum.h), so the means do not depend on the thread count or on how shards were split.
 struct ChannelMean {
-  std::vector<double> sum;
+  std::vector<ExactSum> sum;
   int64_t count = 0;  // values per channel summed
   std::vector<double> mean() const;
   bool operator==(const ChannelMean&) const = default;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "passes/driver.h"
 #include "reports/model_stats.h"
 
 namespace tinyopt::cli {
@@ -43,6 +44,13 @@ std::string params_text(const OpStats& o) {
   return s;
 }
 
+// A metadata entry's bytes as text ("" when absent).
+std::string metadata_text(const Graph& g, const std::string& name) {
+  for (const MetadataEntry& m : g.metadata)
+    if (m.name == name) return std::string(m.data.begin(), m.data.end());
+  return "";
+}
+
 int run_inspect(const InspectArgs& a, Output& out) {
   Expected<Graph> graph = read_model_file(a.model, a.read_options);
   if (!graph) return out.fail(graph.take_error());
@@ -57,6 +65,10 @@ int run_inspect(const InspectArgs& a, Output& out) {
     doc["file_bytes"] = ec ? 0 : file_bytes;
     doc["description"] = g.description;
     doc["hybrid_weights"] = g.hybrid_weights_dequantized;
+    // The provenance a tinyopt pipeline stamped (passes/driver.h), or null.
+    const std::string prov = metadata_text(g, kProvenanceMetadata);
+    nlohmann::ordered_json prov_json = prov.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(prov, nullptr, false);
+    doc["provenance"] = prov_json.is_discarded() ? nlohmann::ordered_json(prov) : prov_json;
     doc["inputs"] = io_json(g, g.inputs);
     doc["outputs"] = io_json(g, g.outputs);
     nlohmann::ordered_json ops = nlohmann::ordered_json::array();
@@ -80,6 +92,7 @@ int run_inspect(const InspectArgs& a, Output& out) {
 
   std::string text = fmt::format("model: {} ({} bytes)\n", a.model, ec ? 0 : file_bytes);
   if (!g.description.empty()) text += fmt::format("description: {}\n", g.description);
+  if (const std::string prov = metadata_text(g, kProvenanceMetadata); !prov.empty()) text += "provenance: " + prov + "\n";
   if (g.hybrid_weights_dequantized)
     text += fmt::format("hybrid model: {} weight tensor(s) stored int8 with float activations, shown dequantized to "
                         "float32 (TFLite Micro rejects hybrid models; `tinyopt quantize` makes it int8)\n",

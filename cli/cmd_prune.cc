@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/pass_flags.h"
 #include "cli/prune_analyze.h"
+#include "formats/model_reader.h"
 #include "formats/tflite/reader.h"
 #include "passes/driver.h"
 #include "reports/model_stats.h"
@@ -48,11 +49,11 @@ int64_t file_bytes(const std::string& path) {
 int run_prune(PruneArgs& a, Output& out) {
   Expected<Pipeline> pipeline = prune_pipeline(a);
   if (!pipeline) return out.fail(pipeline.take_error());
-  if (a.analyze.enabled) return run_prune_analyze(a.inputs.model, pipeline->back(), a.analyze, out);
+  if (a.analyze.enabled) return run_prune_analyze(a.inputs.model, a.inputs.model_options, pipeline->back(), a.analyze, out);
   if (a.inputs.output.empty())
     return out.fail(fail(Errc::BadInput, {.option = "-o"}, "prune needs -o OUT.tflite (or --analyze)"));
 
-  Expected<Graph> before = read_tflite_file(a.inputs.model);
+  Expected<Graph> before = read_model_file(a.inputs.model, a.inputs.model_options);
   if (!before) return out.fail(before.take_error());
   const ModelStats stats_before = compute_model_stats(*before);
 
@@ -112,7 +113,8 @@ CommandRun add_prune(CLI::App& sub) {
       "2:4) zeroes N of every M input-channel weights; channel removes whole filters and what depends on them, so the\n"
       "model gets smaller (--macs / --params budgets). Layers are named by their output tensor (glob) or #op index.\n"
       "--analyze measures each layer's sensitivity on --data and suggests per-layer values (no model written).");
-  sub.add_option("model", a->inputs.model, "float .tflite model")->required();
+  sub.add_option("model", a->inputs.model, "float model (.tflite or .onnx, told apart by content)")->required();
+  add_model_read_flags(sub, a->inputs.model_options);
   sub.add_option("-o,--output", a->inputs.output, "output .tflite");
   add_pass_flags(sub, *PassRegistry::builtin().find("prune"), a->prune);
   add_analyze_flags(sub, a->analyze);

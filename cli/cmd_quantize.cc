@@ -1,5 +1,5 @@
 // cli/cmd_quantize.cc: `tinyopt quantize MODEL --calib DATA -o OUT.tflite`: post-training int8 quantization, a
-// preset pipeline of the driver (passes/driver.h):
+// preset pipeline of the driver (passes/driver.h); `--stats FILE` uses `tinyopt calibrate`'s statistics instead:
 //   dequantize-hybrid-weights,fold-batchnorm,fuse-activations,remove-dead[,cross-layer-equalization],quantize{...}
 // The quantize pass's options are its flags (cli/pass_flags.h: declared once, in passes/quantize.cc); --per-tensor
 // and --equalize are this preset's own. Prints the per-pass summary lines and the result, or one JSON document.
@@ -12,6 +12,7 @@
 #include "calibration/progress.h"
 #include "cli/commands.h"
 #include "cli/pass_flags.h"
+#include "passes/calibration_job.h"
 #include "passes/driver.h"
 
 namespace tinyopt::cli {
@@ -28,10 +29,7 @@ struct QuantizeArgs {
 // The preset: the preparation passes, cross-layer equalization when asked, then quantize with the flags' options.
 Expected<Pipeline> quantize_pipeline(const QuantizeArgs& a) {
   const PassRegistry& registry = PassRegistry::builtin();
-  Pipeline p;
-  for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})
-    p.push_back(registry.find(name)->default_spec());
-  if (a.equalize) p.push_back(registry.find("cross-layer-equalization")->default_spec());
+  Pipeline p = quantize_preparation(a.equalize);
   std::map<std::string, std::string> preset;
   if (a.per_tensor) preset["weights"] = "per-tensor";
   Expected<PassSpec> quantize = pass_spec_from_flags(*registry.find("quantize"), a.quantize, preset);
@@ -41,6 +39,8 @@ Expected<Pipeline> quantize_pipeline(const QuantizeArgs& a) {
 }
 
 int run_quantize(QuantizeArgs& a, Output& out) {
+  if (a.inputs.calibration.empty() && a.inputs.stats.empty())
+    return out.fail(fail(Errc::BadInput, {}, "--calib is required (or --stats FILE from tinyopt calibrate)"));
   Expected<Pipeline> pipeline = quantize_pipeline(a);
   if (!pipeline) return out.fail(pipeline.take_error());
   // The calibration loader reads only the samples the pass will use (its num-calib option).
@@ -48,6 +48,9 @@ int run_quantize(QuantizeArgs& a, Output& out) {
 
   DriverOptions options;
   options.verify_each = !a.no_verify_each;
+  // The preset's models stay byte-identical to those recorded in tests/passes/data/quantize_sha256.txt (pipeline
+  // metadata only); `tinyopt optimize` stamps the full provenance.
+  options.provenance = false;
   options.progress = !out.json() && stderr_is_terminal();
   // Per-pass summary lines are informational: -q (log level err) silences them.
   if (!out.json() && spdlog::should_log(spdlog::level::info))
@@ -97,8 +100,10 @@ CommandRun add_quantize(CLI::App& sub) {
       "defaults to --scale 1/255 --offset 0. Fallbacks (zero-width ranges, all-zero channels) are listed in the output.");
   sub.add_option("model", a->inputs.model, "float model (.tflite or .onnx, told apart by content)")->required();
   add_model_read_flags(sub, a->inputs.model_options);
-  sub.add_option("--calib", a->inputs.calibration, "calibration data (.npy, folder of .npy or images, IDX file)")
-      ->required();
+  CLI::Option* calib =
+      sub.add_option("--calib", a->inputs.calibration, "calibration data (.npy, folder of .npy or images, IDX file)");
+  sub.add_option("--stats", a->inputs.stats, "precomputed statistics from tinyopt calibrate (instead of --calib)")
+      ->excludes(calib);
   sub.add_option("-o,--output", a->inputs.output, "output .tflite")->required();
   add_pass_flags(sub, *PassRegistry::builtin().find("quantize"), a->quantize, {"weights"});
   sub.add_flag("--per-tensor", a->per_tensor, "one conv/depthwise weight scale per tensor instead of per output channel");

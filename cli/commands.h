@@ -35,13 +35,18 @@ inline void add_model_read_flags(CLI::App& sub, ModelReadOptions& options) {
 }
 
 // One line per subcommand, alphabetical.
+CommandRun add_calibrate(CLI::App& sub);
 CommandRun add_convert(CLI::App& sub);
+CommandRun add_export(CLI::App& sub);
 CommandRun add_inspect(CLI::App& sub);
+CommandRun add_merge(CLI::App& sub);
+CommandRun add_optimize(CLI::App& sub);
 CommandRun add_passes(CLI::App& sub);
 CommandRun add_prune(CLI::App& sub);
 CommandRun add_quantize(CLI::App& sub);
 CommandRun add_report(CLI::App& sub);
 CommandRun add_run(CLI::App& sub);
 CommandRun add_targets(CLI::App& sub);
+CommandRun add_verify(CLI::App& sub);
 
 }  // namespace tinyopt::cli

@@ -29,8 +29,14 @@ struct Command {
 
 // One line per subcommand, alphabetical.
 const Command kCommands[] = {
+    {"calibrate", "Observe a float model's activations over calibration data (shardable) for quantize --stats",
+     add_calibrate},
     {"convert", "Convert a float ONNX model (PyTorch export) to a float .tflite", add_convert},
+    {"export", "Write a model as C++ sources (array, arena size, op resolver) or an Arduino library", add_export},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
+    {"merge", "Combine the parts of sharded calibrate / verify runs into one result (exactly)", add_merge},
+    {"optimize", "Run any pipeline of passes on a model (-p or --config), with per-pass figures and provenance",
+     add_optimize},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
     {"prune", "Magnitude pruning of a float model: element, N:M or whole channels (--analyze: sensitivity)", add_prune},
     {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
@@ -38,6 +44,7 @@ const Command kCommands[] = {
      add_report},
     {"run", "Run a model on .npy inputs with the bundled runtime and write .npy outputs", add_run},
     {"targets", "List the target boards the report knows (targets/*.json)", add_targets},
+    {"verify", "Compare a candidate model with a reference over data; exit 1 when a threshold is crossed", add_verify},
 };
 
 int usage_error(const std::string& message) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "formats/dataset/dataset.h"
+#include "formats/model_reader.h"
 #include "formats/tflite/reader.h"
 #include "passes/pass_manager.h"
 #include "passes/prune_sensitivity.h"
@@ -21,9 +22,9 @@ void add_analyze_flags(CLI::App& sub, AnalyzeArgs& a) {
   sub.add_option("--threads", a.threads, "--analyze: evaluation threads (default: every core)");
 }
 
-int run_prune_analyze(const std::string& model, const PassSpec& prune, const AnalyzeArgs& a, Output& out) {
+int run_prune_analyze(const std::string& model, const ModelReadOptions& read, const PassSpec& prune, const AnalyzeArgs& a, Output& out) {
   if (a.data.empty()) return out.fail(fail(Errc::BadInput, {.option = "--data"}, "--analyze needs --data SAMPLES"));
-  Expected<Graph> g = read_tflite_file(model);
+  Expected<Graph> g = read_model_file(model, read);
   if (!g) return out.fail(g.take_error());
   Pipeline prep;
   for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})

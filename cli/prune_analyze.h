@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/output.h"
+#include "formats/model_reader.h"
 #include "passes/pass.h"
 
 namespace tinyopt::cli {
@@ -24,6 +25,6 @@ struct AnalyzeArgs {
 void add_analyze_flags(CLI::App& sub, AnalyzeArgs& a);
 
 // Runs the preparation passes on `model`, then the sweep of the prune pass `prune` over --data.
-int run_prune_analyze(const std::string& model, const PassSpec& prune, const AnalyzeArgs& a, Output& out);
+int run_prune_analyze(const std::string& model, const ModelReadOptions& read, const PassSpec& prune, const AnalyzeArgs& a, Output& out);
 
 }  // namespace tinyopt::cli

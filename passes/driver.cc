@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "calibration/calibration_data.h"
 #include "formats/model_reader.h"
+#include "formats/sha256.h"
+#include "passes/calibration_job.h"
 #include "formats/tflite/writer.h"
 
 namespace tinyopt {
@@ -27,14 +31,33 @@ Error missing_input(const PassSpec& pass, const char* what, const char* flag, co
 // Provenance: the canonical pipeline replaces any earlier one. An offline memory plan indexes the input model's
 // tensors and their sizes; the rewritten graph has others, and TFLM would refuse the plan (or, with an equal
 // tensor count, misplace buffers by it), so it goes too.
-void stamp_provenance(Graph& g, const std::string& pipeline) {
+void stamp_provenance(Graph& g, const std::string& pipeline, const std::string& provenance) {
   std::erase_if(g.metadata, [](const MetadataEntry& m) {
-    return m.name == "tinyopt_pipeline" || m.name == "OfflineMemoryAllocation";
+    return m.name == "tinyopt_pipeline" || m.name == kProvenanceMetadata || m.name == "OfflineMemoryAllocation";
   });
   g.metadata.push_back({"tinyopt_pipeline", std::vector<uint8_t>(pipeline.begin(), pipeline.end())});
+  if (!provenance.empty()) g.metadata.push_back({kProvenanceMetadata, std::vector<uint8_t>(provenance.begin(), provenance.end())});
 }
 
 }  // namespace
+
+Expected<std::string> sha256_of_path(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return sha256_file(path);
+  std::vector<std::filesystem::path> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(path, ec); !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file()) files.push_back(it->path());
+  if (ec) return fail(Errc::BadInput, {.file = path.string()}, "cannot list the folder: {}", ec.message());
+  std::sort(files.begin(), files.end());
+  std::string lines;
+  for (const auto& f : files) {
+    Expected<std::string> d = sha256_file(f);
+    if (!d) return d.take_error();
+    lines += *d + "  " + std::filesystem::relative(f, path).generic_string() + "\n";
+  }
+  return sha256_hex(std::span(reinterpret_cast<const uint8_t*>(lines.data()), lines.size()));
+}
 
 const char* calibration_flag() { return "--calib"; }
 const char* training_flag() { return "--train"; }
@@ -69,8 +92,14 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
   const PassSpec* needs_calibration = first_needing(pipeline, registry, &PassNeeds::calibration);
   const PassSpec* needs_training = first_needing(pipeline, registry, &PassNeeds::labelled_data);
   const PassSpec* needs_target = first_needing(pipeline, registry, &PassNeeds::target);
-  if (needs_calibration && inputs.calibration.empty())
+  if (!inputs.stats.empty()) {
+    if (!needs_calibration)
+      return fail(Errc::BadInput, {.option = "--stats"}, "no pass of the pipeline uses calibration statistics");
+    if (!inputs.calibration.empty())
+      return fail(Errc::BadInput, {.option = "--stats"}, "give --calib DATA or --stats FILE, not both");
+  } else if (needs_calibration && inputs.calibration.empty()) {
     return missing_input(*needs_calibration, "calibration samples", calibration_flag(), "DATA");
+  }
   if (needs_training && inputs.training.empty())
     return missing_input(*needs_training, "labelled training data", training_flag(), "DATA");
   if (needs_target && inputs.target.empty())
@@ -84,8 +113,33 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
       return fail(Errc::BadInput, {.file = path, .option = flag}, "no such file or folder");
     return open();
   };
+  std::optional<CalibrationJob> stats;
+  if (!inputs.stats.empty()) {
+    if (std::error_code ec; !std::filesystem::exists(inputs.stats, ec))
+      return fail(Errc::BadInput, {.file = inputs.stats, .option = "--stats"}, "no such file");
+    Expected<CalibrationJob> job = read_calibration_job(inputs.stats);
+    if (!job) return job.take_error();
+    // The statistics name tensors of the graph as the passes before the first calibrated one leave it.
+    Pipeline before(pipeline.begin(), pipeline.begin() + (needs_calibration - pipeline.data()));
+    Expected<std::string> digest = sha256_file(inputs.model);
+    if (!digest) return digest.take_error();
+    if (job->model_sha256 != *digest)
+      return fail(Errc::BadInput, {.file = inputs.stats, .option = "--stats"},
+                  "the statistics were computed on another model ({}, sha256 {}...)", job->model, job->model_sha256.substr(0, 12));
+    if (job->pipeline != print_pipeline(before))
+      return fail(Errc::BadInput, {.file = inputs.stats, .option = "--stats"},
+                  "the statistics were computed after '{}' but this pipeline runs '{}' before '{}' (calibrate with the "
+                  "same --equalize choice)", job->pipeline, print_pipeline(before), needs_calibration->name);
+    if (job->shard.count != 1)
+      return fail(Errc::BadInput, {.file = inputs.stats, .option = "--stats"},
+                  "these are the statistics of shard {}/{} only: merge the shards first (tinyopt merge)", job->shard.index,
+                  job->shard.count);
+    stats = std::move(*job);
+    ctx.stats = &stats->stats;
+  }
+  ctx.seed = inputs.seed;
   std::optional<Dataset> calibration;
-  if (needs_calibration) {
+  if (needs_calibration && inputs.stats.empty()) {
     Expected<Dataset> data = open_data(inputs.calibration, calibration_flag(), [&] {
       return open_calibration_data(inputs.calibration, g, inputs.calibration_options);
     });
@@ -132,12 +186,33 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
 
   DriverResult result;
   result.pipeline = print_pipeline(pm->pipeline());
-  stamp_provenance(g, result.pipeline);
+  nlohmann::ordered_json prov;
+  prov["tool"] = "tinyopt";
+  prov["version"] = TINYOPT_VERSION;
+  prov["pipeline"] = result.pipeline;
+  prov["seed"] = inputs.seed;
+  Expected<std::string> model_digest = sha256_file(inputs.model);
+  if (!model_digest) return model_digest.take_error();
+  prov["model"] = {{"file", inputs.model}, {"sha256", *model_digest}};
+  nlohmann::ordered_json read = nlohmann::ordered_json::array();
+  const std::pair<const char*, const std::string*> used[] = {
+      {calibration_flag(), calibration ? &inputs.calibration : nullptr}, {"--stats", stats ? &inputs.stats : nullptr},
+      {training_flag(), training ? &inputs.training : nullptr},
+      {teacher_flag(), teacher && !inputs.teacher.empty() ? &inputs.teacher : nullptr}};
+  for (const auto& [flag, path] : used) {
+    if (!path) continue;
+    Expected<std::string> d = sha256_of_path(*path);
+    if (!d) return d.take_error();
+    read.push_back({{"flag", flag}, {"file", *path}, {"sha256", *d}});
+  }
+  prov["inputs"] = read;
+  result.provenance = prov.dump();
+  stamp_provenance(g, result.pipeline, options.provenance ? result.provenance : std::string());
   if (Expected<void> ok = write_tflite_file(g, inputs.output); !ok) return ok.take_error();
   result.records = pm->records();
   for (const PassRunRecord& r : result.records)
     result.notes.insert(result.notes.end(), r.result.notes.begin(), r.result.notes.end());
-  result.calibration_samples = calibration ? calibration->size() : 0;
+  result.calibration_samples = calibration ? calibration->size() : stats ? static_cast<size_t>(stats->stats.samples) : 0;
   result.graph = std::move(g);
   return result;
 }

@@ -31,12 +31,15 @@ struct DriverInputs {
   std::string teacher;                            // --teacher FILE (default: the model as it entered)
   std::string target;                             // --target T: a bundled target name or a .json file
   std::optional<std::filesystem::path> targets_dir;  // where target names are looked up
+  std::string stats;                              // --stats FILE: precomputed calibration (tinyopt calibrate)
+  uint64_t seed = 0;                              // --seed: PassContext::seed
   std::string output;                             // -o OUT.tflite
 };
 
 struct DriverOptions {
   bool verify_each = true;                               // the verifier after every pass
   bool progress = false;                                 // passes may draw progress bars on stderr
+  bool provenance = true;                                // stamp tinyopt_provenance (false: only tinyopt_pipeline)
   std::vector<std::unique_ptr<PassInstrument>> instruments;  // summary lines, IR dumps
 };
 
@@ -46,7 +49,11 @@ struct DriverResult {
   std::vector<PassRunRecord> records; // one per pass, in order
   std::vector<std::string> notes;     // every pass's notes (fallbacks), in order
   size_t calibration_samples = 0;     // 0 when no pass needed calibration data
+  std::string provenance;             // the tinyopt_provenance JSON stored in the model
 };
+
+// The sha256 of a file, or of a folder as described above.
+Expected<std::string> sha256_of_path(const std::filesystem::path& path);
 
 // The flag that supplies each kind of input, for messages: "--calib", "--train", "--teacher", "--target".
 const char* calibration_flag();
@@ -56,6 +63,13 @@ const char* target_flag();
 
 // What the passes of `pipeline` need together.
 Expected<PassNeeds> pipeline_needs(const Pipeline& pipeline, const PassRegistry& registry = PassRegistry::builtin());
+
+// The provenance the driver stores in the output's "tinyopt_provenance" metadata entry (JSON, no timestamps, so
+// that equal inputs give byte-identical models): {"tool": "tinyopt", "version", "pipeline", "seed",
+// "model": {"file", "sha256"}, "inputs": [{"flag", "file", "sha256"}, ...]} for each data file / teacher /
+// stats file the run read. A folder's digest is the sha256 of "<sha256>  <relative path>\n" lines of its files
+// in sorted order (the format of sha256sum). `inspect` prints it.
+inline constexpr const char* kProvenanceMetadata = "tinyopt_provenance";
 
 // Runs `pipeline` on inputs.model and writes inputs.output. Nothing is written when any step fails.
 Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs& inputs, DriverOptions options,

@@ -65,6 +65,13 @@ class QuantizePass : public Pass {
     // 2. statistics
     CalibrationStats own;
     const CalibrationStats* stats = ctx.stats;
+    if (stats && (stats->config.kind != o_.observer ||
+                  (o_.observer == ObserverKind::Percentile && stats->config.percentile != o_.percentile)))
+      return fail(Errc::BadInput, {.option = "quantize.observer"},
+                  "the precomputed statistics are from the {} observer{}, but quantize{{observer={}}} was asked: give the "
+                  "same observer to both steps", observer_kind_name(stats->config.kind),
+                  stats->config.kind == ObserverKind::Percentile ? fmt::format(" (percentile {})", stats->config.percentile) : "",
+                  observer_kind_name(o_.observer));
     if (!stats) {
       if (!ctx.calibration)
         return fail(Errc::BadInput, {.option = "quantize"}, "quantize needs calibration data or precomputed statistics");

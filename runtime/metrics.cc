@@ -98,26 +98,38 @@ std::map<std::string, std::pair<TensorId, int>> activations(const Graph& g) {
 
 Expected<std::vector<TensorComparison>> compare_tensors(const Graph& reference, const Graph& candidate, const Dataset& data,
                                                         unsigned threads) {
-  if (data.num_inputs() != reference.inputs.size() || data.num_inputs() != candidate.inputs.size())
-    return fail(Errc::BadInput, {.file = data.source()}, "the dataset has {} input(s); the graphs have {} and {}",
-                data.num_inputs(), reference.inputs.size(), candidate.inputs.size());
   // Pairs of tensors with one name and one element count, in the candidate's tensor order.
   const auto ref_by_name = activations(reference), cand_by_name = activations(candidate);
-  std::vector<TensorComparison> rows;
-  std::map<TensorId, size_t> pair_of_ref, pair_of_cand;
+  std::map<TensorId, TensorId> ref_of_cand;  // std::map: ascending candidate tensor id
   for (const auto& [name, produced] : cand_by_name) {
     const auto r = ref_by_name.find(name);
     if (r == ref_by_name.end() || reference.tensor(r->second.first).num_elements() != candidate.tensor(produced.first).num_elements())
       continue;
-    pair_of_cand[produced.first] = 0;
+    ref_of_cand[produced.first] = r->second.first;
   }
-  std::vector<TensorId> ref_of_pair;
-  for (auto& [cand_id, p] : pair_of_cand) {  // std::map: ascending candidate tensor id
-    const std::string& name = candidate.tensor(cand_id).name;
-    p = rows.size();
-    rows.push_back({name, cand_by_name.at(name).second, {}});
-    ref_of_pair.push_back(ref_by_name.at(name).first);
-    pair_of_ref[ref_of_pair.back()] = p;
+  std::vector<TensorPair> pairs;
+  for (const auto& [cand_id, ref_id] : ref_of_cand) pairs.push_back({ref_id, cand_id});
+  return compare_tensor_pairs(reference, candidate, data, pairs, threads);
+}
+
+Expected<std::vector<TensorComparison>> compare_tensor_pairs(const Graph& reference, const Graph& candidate,
+                                                             const Dataset& data, const std::vector<TensorPair>& pairs,
+                                                             unsigned threads) {
+  if (data.num_inputs() != reference.inputs.size() || data.num_inputs() != candidate.inputs.size())
+    return fail(Errc::BadInput, {.file = data.source()}, "the dataset has {} input(s); the graphs have {} and {}",
+                data.num_inputs(), reference.inputs.size(), candidate.inputs.size());
+  std::vector<TensorComparison> rows;
+  // A reference tensor may stand for several candidate tensors; each candidate tensor is in one pair.
+  std::map<TensorId, std::vector<size_t>> pairs_of_ref;
+  std::map<TensorId, size_t> pair_of_cand;
+  for (const TensorPair& tp : pairs) {
+    const std::string& name = candidate.tensor(tp.candidate).name;
+    if (pair_of_cand.count(tp.candidate) ||
+        reference.tensor(tp.reference).num_elements() != candidate.tensor(tp.candidate).num_elements())
+      return fail(Errc::Internal, {.tensor = name}, "tensor pair is repeated or has unequal sizes");
+    pair_of_cand[tp.candidate] = rows.size();
+    pairs_of_ref[tp.reference].push_back(rows.size());
+    rows.push_back({name, candidate.producer(tp.candidate).value_or(-1), {}});
   }
   Expected<Interpreter> ref_proto = Interpreter::create(reference);
   if (!ref_proto) return ref_proto.take_error();
@@ -134,7 +146,10 @@ Expected<std::vector<TensorComparison>> compare_tensors(const Graph& reference, 
   std::vector<Worker> workers(sample_threads(threads, data.size()));
   std::vector<std::vector<ErrorStats>> per_sample(data.size(), std::vector<ErrorStats>(rows.size()));
   auto keep = [&](Worker& wk, const TensorView& v) {
-    if (auto p = pair_of_ref.find(v.id); p != pair_of_ref.end()) wk.kept[p->second] = dequantize(reference.tensor(v.id), v.bytes);
+    if (auto p = pairs_of_ref.find(v.id); p != pairs_of_ref.end()) {
+      std::vector<float> values = dequantize(reference.tensor(v.id), v.bytes);
+      for (size_t row : p->second) wk.kept[row] = values;
+    }
   };
   auto compare = [&](Worker& wk, const TensorView& v) {
     if (auto p = pair_of_cand.find(v.id); p != pair_of_cand.end())

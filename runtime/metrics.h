@@ -59,4 +59,14 @@ struct TensorComparison {
 Expected<std::vector<TensorComparison>> compare_tensors(const Graph& reference, const Graph& candidate,
                                                         const Dataset& data, unsigned threads = 0);
 
+// A reference tensor and the candidate tensor that stands for it (same element count), for pairs the caller
+// chose (verify/per_layer.h pairs by name, then by op position).
+struct TensorPair {
+  TensorId reference = kNoTensor, candidate = kNoTensor;
+};
+// The same comparison over given pairs; rows follow `pairs` (each candidate tensor at most once).
+Expected<std::vector<TensorComparison>> compare_tensor_pairs(const Graph& reference, const Graph& candidate,
+                                                             const Dataset& data, const std::vector<TensorPair>& pairs,
+                                                             unsigned threads = 0);
+
 }  // namespace tinyopt
