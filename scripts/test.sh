@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 cmake -S . -B build -G Ninja
-cmake --build build -j"${JOBS:-2}"
+# The tool and the tests only (benchmarks and examples are built by the README's first command).
+cmake --build build -j"${JOBS:-2}" --target tinyopt_tests
 ctest --test-dir build --output-on-failure "$@"
