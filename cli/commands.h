@@ -27,6 +27,7 @@ inline void add_json_flag(CLI::App& sub, bool& flag) {
 }
 
 // One line per subcommand, alphabetical.
+CommandRun add_compress(CLI::App& sub);
 CommandRun add_inspect(CLI::App& sub);
 CommandRun add_passes(CLI::App& sub);
 CommandRun add_quantize(CLI::App& sub);

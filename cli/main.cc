@@ -29,6 +29,8 @@ struct Command {
 
 // One line per subcommand, alphabetical.
 const Command kCommands[] = {
+    {"compress", "Store int8 weights in TFLite Micro's TFLM_DECODE encodings (LUT / prune) where it saves flash",
+     add_compress},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
     {"passes", "List the optimization passes and their options (the pipeline syntax)", add_passes},
     {"quantize", "Post-training int8 quantization of a float model with calibration data", add_quantize},
