@@ -12,6 +12,7 @@
 #include <string>
 
 #include "calibration/calibration_data.h"
+#include "bench/bench_support.h"
 #include "formats/tflite/reader.h"
 #include "formats/tflite/writer.h"
 #include "passes/pass_manager.h"
@@ -20,15 +21,12 @@
 #include "train/model_builder.h"
 
 using namespace tinyopt;
+using tinyopt::bench::accuracy;
+using tinyopt::bench::die;
 
 namespace {
 
-const char* kData = "/usr/share/datasets/fashion-mnist/";
-
-[[noreturn]] void die(const Error& e) {
-  std::fprintf(stderr, "%s\n", e.to_string().c_str());
-  std::exit(3);
-}
+const char* kData = bench::kFashionMnist;
 
 Graph run(const Graph& in, const std::string& pipeline, const Dataset* calib = nullptr) {
   Graph g = in;
@@ -46,14 +44,6 @@ size_t file_bytes(const Graph& g) {
   Expected<std::vector<uint8_t>> b = write_tflite(g);
   if (!b) die(b.error());
   return b->size();
-}
-
-double accuracy(const Graph& g, const Dataset& test) {
-  Expected<Evaluation> ev = evaluate_model(g, test);
-  if (!ev) die(ev.error());
-  Expected<double> acc = top_k_accuracy(*ev, test, 1);
-  if (!acc) die(acc.error());
-  return 100.0 * *acc;
 }
 
 // input [1,32,32,3] -> conv 3x3 64 -> dw/2 -> conv 1x1 128 -> dw/2 -> conv 1x1 256 -> flatten -> FC 32 -> FC 10:

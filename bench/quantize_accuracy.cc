@@ -7,29 +7,18 @@
 #include <string>
 
 #include "calibration/calibration_data.h"
+#include "bench/bench_support.h"
 #include "formats/tflite/reader.h"
 #include "passes/pass_manager.h"
 #include "runtime/metrics.h"
 
 using namespace tinyopt;
+using tinyopt::bench::accuracy;
+using tinyopt::bench::die;
 
 namespace {
 
-const char* kData = "/usr/share/datasets/fashion-mnist/";
-
-[[noreturn]] void die(const Error& e) {
-  std::fprintf(stderr, "%s\n", e.to_string().c_str());
-  std::exit(3);
-}
-
-// Top-1 accuracy (percent) of `g` (float or int8 input: float images are quantized as `tinyopt run` does).
-double accuracy(const Graph& g, const Dataset& test) {
-  Expected<Evaluation> ev = evaluate_model(g, test);
-  if (!ev) die(ev.error());
-  Expected<double> acc = top_k_accuracy(*ev, test, 1);
-  if (!acc) die(acc.error());
-  return 100.0 * *acc;
-}
+const char* kData = bench::kFashionMnist;
 
 }  // namespace
 

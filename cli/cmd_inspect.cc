@@ -84,6 +84,11 @@ int run_inspect(const InspectArgs& a, Output& out) {
                      {"parameters", o.parameters}, {"weight_bytes", o.weight_bytes}});
     }
     doc["ops"] = ops;
+    nlohmann::ordered_json enc = nlohmann::ordered_json::array();
+    for (const EncodedWeight& e : stats.encoded)
+      enc.push_back({{"op", e.op}, {"tensor", e.tensor}, {"encoding", e.encoding}, {"bits", e.bits},
+                     {"channels", e.channels}, {"plain_bytes", e.plain_bytes}, {"stored_bytes", e.stored_bytes}});
+    doc["encoded_weights"] = enc;
     doc["totals"] = {{"ops", stats.ops.size()}, {"parameters", stats.total_parameters},
                      {"weight_bytes", stats.total_weight_bytes}, {"macs", stats.total_macs}};
     out.emit_json("inspect", 1, doc);
@@ -114,6 +119,20 @@ int run_inspect(const InspectArgs& a, Output& out) {
   text += fmt::format("\ntotals: {} ops, {} parameters, {} weight bytes, {} MACs\n", stats.ops.size(),
                       with_thousands(stats.total_parameters), with_thousands(stats.total_weight_bytes),
                       with_thousands(stats.total_macs));
+  if (!stats.encoded.empty()) {
+    std::vector<std::vector<std::string>> erows;
+    int64_t plain = 0, stored = 0;
+    for (const EncodedWeight& e : stats.encoded) {
+      erows.push_back({std::to_string(e.op), e.tensor, e.encoding, e.bits ? std::to_string(e.bits) : "-",
+                       std::to_string(e.channels), with_thousands(e.plain_bytes), with_thousands(e.stored_bytes)});
+      plain += e.plain_bytes;
+      stored += e.stored_bytes;
+    }
+    text += fmt::format("\nencoded weights (TFLM_DECODE; TFLite Micro needs MicroMutableOpResolver::AddDecode()):\n{}"
+                        "{} tensors: {} bytes decoded, {} bytes stored\n",
+                        render_table({"op", "tensor", "encoding", "bits", "channels", "bytes", "stored"}, erows),
+                        stats.encoded.size(), with_thousands(plain), with_thousands(stored));
+  }
   out.print(text);
   return kExitOk;
 }

@@ -21,7 +21,8 @@ namespace {
 struct QuantizeArgs {
   DriverInputs inputs;
   PassFlags quantize;  // the quantize pass's own options
-  bool per_tensor = false, equalize = false, json = false;
+  bool per_tensor = false, equalize = false, json = false, compress = false;
+  int cluster_bits = 0;  // 0: no clustering
   std::vector<std::string> print_ir_after;
   bool print_ir_after_all = false, print_ir_after_change = false, no_verify_each = false;
 };
@@ -30,11 +31,18 @@ struct QuantizeArgs {
 Expected<Pipeline> quantize_pipeline(const QuantizeArgs& a) {
   const PassRegistry& registry = PassRegistry::builtin();
   Pipeline p = quantize_preparation(a.equalize);
+  if (a.cluster_bits > 0) {  // after equalization (which rescales within channels), on the weights quantize scales
+    PassSpec cluster = registry.find("cluster")->default_spec();
+    cluster.options["bits"] = std::to_string(a.cluster_bits);
+    if (a.per_tensor) cluster.options["granularity"] = "tensor";
+    p.push_back(std::move(cluster));
+  }
   std::map<std::string, std::string> preset;
   if (a.per_tensor) preset["weights"] = "per-tensor";
   Expected<PassSpec> quantize = pass_spec_from_flags(*registry.find("quantize"), a.quantize, preset);
   if (!quantize) return quantize.take_error();
   p.push_back(std::move(*quantize));
+  if (a.compress) p.push_back(registry.find("compress")->default_spec());
   return p;
 }
 
@@ -44,7 +52,8 @@ int run_quantize(QuantizeArgs& a, Output& out) {
   Expected<Pipeline> pipeline = quantize_pipeline(a);
   if (!pipeline) return out.fail(pipeline.take_error());
   // The calibration loader reads only the samples the pass will use (its num-calib option).
-  a.inputs.calibration_options.max_samples = std::stoull(pipeline->back().options.at("num-calib"));
+  for (const PassSpec& s : *pipeline)
+    if (s.name == "quantize") a.inputs.calibration_options.max_samples = std::stoull(s.options.at("num-calib"));
 
   DriverOptions options;
   options.verify_each = !a.no_verify_each;
@@ -108,6 +117,10 @@ CommandRun add_quantize(CLI::App& sub) {
   add_pass_flags(sub, *PassRegistry::builtin().find("quantize"), a->quantize, {"weights"});
   sub.add_flag("--per-tensor", a->per_tensor, "one conv/depthwise weight scale per tensor instead of per output channel");
   sub.add_flag("--equalize", a->equalize, "cross-layer equalization of conv/depthwise pairs before quantizing");
+  sub.add_option("--cluster", a->cluster_bits,
+                 "cluster weights to at most 2^BITS values per channel (per tensor for fully connected) first")
+      ->check(CLI::Range(1, 7));
+  sub.add_flag("--compress", a->compress, "then store weights in TFLM_DECODE encodings where it saves flash");
   sub.add_option("--scale", a->inputs.calibration_options.scale,
                  "integer calibration data: value * scale + offset (pixels default 1/255)");
   sub.add_option("--offset", a->inputs.calibration_options.offset,

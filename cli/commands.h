@@ -36,6 +36,7 @@ inline void add_model_read_flags(CLI::App& sub, ModelReadOptions& options) {
 
 // One line per subcommand, alphabetical.
 CommandRun add_calibrate(CLI::App& sub);
+CommandRun add_compress(CLI::App& sub);
 CommandRun add_convert(CLI::App& sub);
 CommandRun add_export(CLI::App& sub);
 CommandRun add_inspect(CLI::App& sub);

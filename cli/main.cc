@@ -31,6 +31,8 @@ struct Command {
 const Command kCommands[] = {
     {"calibrate", "Observe a float model's activations over calibration data (shardable) for quantize --stats",
      add_calibrate},
+    {"compress", "Store int8 weights in TFLite Micro's TFLM_DECODE encodings (LUT / prune) where it saves flash",
+     add_compress},
     {"convert", "Convert a float ONNX model (PyTorch export) to a float .tflite", add_convert},
     {"export", "Write a model as C++ sources (array, arena size, op resolver) or an Arduino library", add_export},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},

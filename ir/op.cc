@@ -8,7 +8,7 @@ namespace {
 constexpr std::array<std::string_view, kNumOpKinds> kOpNames = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "MEAN", "RESHAPE", "SQUEEZE", "SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH",
-    "PAD", "CONCATENATION", "TRANSPOSE", "STRIDED_SLICE", "QUANTIZE", "DEQUANTIZE",
+    "PAD", "CONCATENATION", "TRANSPOSE", "STRIDED_SLICE", "QUANTIZE", "DEQUANTIZE", "TFLM_DECODE",
 };
 }  // namespace
 

@@ -10,15 +10,17 @@
 
 namespace tinyopt {
 
-// The operator kinds tinyopt reads, runs and writes. Names and meanings are TFLite's builtin operators.
+// The operator kinds tinyopt reads, runs and writes. Names and meanings are TFLite's builtin operators, except
+// Decode: TFLite Micro's custom operator TFLM_DECODE (inputs: encoded constant, ancillary constant; output: the
+// decoded tensor; encodings in ir/tflm_decode.h).
 enum class OpKind : uint8_t {
   Conv2D, DepthwiseConv2D, FullyConnected, Add, Sub, Mul, AveragePool2D, MaxPool2D, Mean, Reshape, Squeeze,
   Softmax, Logistic, Tanh, Relu, Relu6, LeakyRelu, HardSwish, Pad, Concatenation, Transpose, StridedSlice,
-  Quantize, Dequantize,
+  Quantize, Dequantize, Decode,
 };
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Dequantize) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Decode) + 1;
 
-// "CONV_2D", "DEPTHWISE_CONV_2D", ... (TFLite's BuiltinOperator names).
+// "CONV_2D", "DEPTHWISE_CONV_2D", ... (TFLite's BuiltinOperator names; "TFLM_DECODE" for Decode).
 std::string_view op_kind_name(OpKind k);
 std::optional<OpKind> op_kind_from_name(std::string_view name);
 

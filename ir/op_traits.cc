@@ -57,6 +57,9 @@ constexpr std::array<OpTraits, kNumOpKinds> kTraits = {{
     /* STRIDED_SLICE */ indexed(3, true, R::Elementwise),
     /* QUANTIZE */ elementwise(),
     /* DEQUANTIZE */ elementwise(),
+    // TFLM_DECODE: (encoded, ancillary) pairs with one output each; tinyopt reads one pair per op (the reader
+    // splits a multi-pair DECODE).
+    /* TFLM_DECODE */ {.channel_rule = R::Blocks, .min_inputs = 2, .max_inputs = 2, .required_inputs = 2},
 }};
 
 }  // namespace

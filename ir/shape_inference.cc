@@ -332,6 +332,8 @@ Expected<Shape> infer_one(const ShapeContext& c) {
     case OpKind::Softmax: case OpKind::Logistic: case OpKind::Tanh: case OpKind::Relu: case OpKind::Relu6:
     case OpKind::LeakyRelu: case OpKind::HardSwish: case OpKind::Quantize: case OpKind::Dequantize:
       return c.shape(0);
+    case OpKind::Decode:  // the decoded shape is the output tensor's own; check_decode relates it to the inputs
+      return c.g.tensor(c.op.outputs[0]).shape;
   }
   return fail(Errc::Internal, c.at(), "no shape rule for this op kind");
 }

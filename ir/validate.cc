@@ -9,6 +9,7 @@
 #include "ir/op_context.h"
 #include "ir/op_traits.h"
 #include "ir/shape_inference.h"
+#include "ir/tflm_decode.h"
 
 namespace tinyopt {
 namespace {
@@ -74,6 +75,14 @@ Expected<void> check_dtypes(const OpContext& c) {
         return dtype_error(c, c.op.inputs[0], "float32, int8, int16 or uint8");
       if (y != DType::Int8 && y != DType::Int16 && y != DType::UInt8) return dtype_error(c, out, "int8, int16 or uint8");
       return {};
+    case OpKind::Decode: {
+      for (size_t i = 0; i < 2; ++i)
+        if (c.in(i).dtype != DType::UInt8 || !c.in(i).is_constant)
+          return fail(Errc::BadInput, c.at_input(i), "TFLM_DECODE input #{} must be a constant uint8 tensor", i);
+      auto ok = check_decode(c.in(0).data, c.in(1).data, c.g.tensor(out), c.at(out));
+      if (!ok) return ok.take_error();
+      return {};
+    }
     case OpKind::Dequantize:
       if (x != DType::Int8 && x != DType::Int16 && x != DType::UInt8 && x != DType::Float16)
         return dtype_error(c, c.op.inputs[0], "int8, int16, uint8 or float16");

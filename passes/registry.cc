@@ -8,6 +8,8 @@
 namespace tinyopt {
 
 // Each pass file defines its info function next to the pass itself.
+PassInfo cluster_pass_info();
+PassInfo compress_pass_info();
 PassInfo cross_layer_equalization_pass_info();
 PassInfo dequantize_hybrid_weights_pass_info();
 PassInfo fold_batchnorm_pass_info();
@@ -18,6 +20,8 @@ PassInfo remove_dead_pass_info();
 
 static std::vector<PassInfo> builtin_pass_list() {
   return {
+      cluster_pass_info(),
+      compress_pass_info(),
       cross_layer_equalization_pass_info(),
       dequantize_hybrid_weights_pass_info(),
       fold_batchnorm_pass_info(),

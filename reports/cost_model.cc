@@ -21,12 +21,18 @@
 // - esp-nn (ESP32-S3 LX7 with its 128-bit SIMD): ESP-NN's published speed-ups over the ANSI-C path on ESP32-S3
 //   (roughly 5-10x for convolutions, 3-5x for depthwise); not validated against a measurement here.
 // Fixed per-op cycles cover TFLM's per-op invoke bookkeeping and the kernel prologue (a few thousand cycles).
+// - TFLM_DECODE: the same portable C++ in every family (TFLM has no CMSIS-NN / ESP-NN decode), costed per decoded
+//   element from the loops of decode_state_lut.cc / decode_state_prune.cc on an M4-class core: the unrolled int8
+//   LUT paths for 2, 3 and 4 bits (non-alternate axis) do one table load + store per element (~3 cycles); every
+//   other LUT case goes through the generic loop with a switch and a bit-field fetch per element (~14); prune tests
+//   one mask bit and copies a value or the zero point (~7). Estimates from instruction counts, not measured.
 #include "reports/cost_model.h"
 
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "ir/tflm_decode.h"
 #include "reports/model_stats.h"
 
 namespace tinyopt {
@@ -39,7 +45,13 @@ struct Coefficients {
   double fixed = 0;        // cycles per op call
 };
 
-enum class OpClass { Conv, Depthwise, FullyConnected, Pool, Elementwise, Softmax, Copy, Other };
+enum class OpClass { Conv, Depthwise, FullyConnected, Pool, Elementwise, Softmax, Copy, Decode, Other };
+
+// TFLM_DECODE cycles per decoded element and per call (see the file comment); the same for every family.
+constexpr double kDecodeLutFastPerElement = 3.0;
+constexpr double kDecodeLutGenericPerElement = 14.0;
+constexpr double kDecodePrunePerElement = 7.0;
+constexpr double kDecodeFixed = 600.0;
 
 struct FamilyTable {
   Coefficients conv, depthwise, fully_connected, pool, elementwise, softmax, copy;
@@ -85,6 +97,7 @@ OpClass classify(OpKind k) {
     case OpKind::Softmax: return OpClass::Softmax;
     case OpKind::Reshape: case OpKind::Squeeze: case OpKind::Pad: case OpKind::Concatenation: return OpClass::Copy;
     case OpKind::Transpose: case OpKind::StridedSlice: return OpClass::Other;
+    case OpKind::Decode: return OpClass::Decode;
   }
   return OpClass::Other;
 }
@@ -98,6 +111,7 @@ const char* class_name(OpClass c) {
     case OpClass::Elementwise: return "element-wise";
     case OpClass::Softmax: return "softmax";
     case OpClass::Copy: return "copy";
+    case OpClass::Decode: return "decode";
     case OpClass::Other: return "other";
   }
   return "other";
@@ -113,6 +127,32 @@ int64_t elements(const Graph& g, TensorId id) {
 constexpr double kFallbackPerElement = 20.0;
 constexpr double kFallbackFixed = 3000.0;
 
+// Which TFLM decode loop runs (decode_state_lut.cc DecompressToBuffer's dispatch), and its per-element cost.
+CycleCost decode_cycles(const Graph& g, const Op& op, int64_t out_elems, double core_scale) {
+  CycleCost c;
+  const TensorId anc = op.input(1), out = op.outputs.empty() ? kNoTensor : op.outputs[0];
+  double per_element = kDecodeLutGenericPerElement;
+  std::string path = "LUT, generic loop";
+  if (anc >= 0 && out >= 0 && static_cast<size_t>(anc) < g.tensors.size() && static_cast<size_t>(out) < g.tensors.size()) {
+    auto h = parse_decode_header(g.tensor(anc).data, {});
+    auto l = decode_layout(g.tensor(out), {});
+    if (h && h->type == DecodeType::Prune) {
+      per_element = kDecodePrunePerElement;
+      path = "prune";
+    } else if (h && l && g.tensor(out).dtype == DType::Int8 && !l->alternate_axis && h->bits >= 2 && h->bits <= 4) {
+      per_element = kDecodeLutFastPerElement;
+      path = fmt::format("LUT {}-bit int8, unrolled loop", h->bits);
+    } else if (h) {
+      path = fmt::format("LUT {}-bit, generic loop", h->bits);
+    }
+  }
+  c.cycles = static_cast<int64_t>(std::llround((per_element * static_cast<double>(out_elems) + kDecodeFixed) * core_scale));
+  c.estimated_by = "model";
+  c.assumptions = fmt::format("TFLM_DECODE ({}): {} cyc/decoded element + {} per op, x {:.2f} core (portable C++, "
+                              "every kernel family)", path, per_element, kDecodeFixed, core_scale);
+  return c;
+}
+
 }  // namespace
 
 CycleCost estimate_op_cycles(const Graph& g, int op_index, KernelFamily family, double core_scale) {
@@ -122,6 +162,7 @@ CycleCost estimate_op_cycles(const Graph& g, int op_index, KernelFamily family, 
   const int64_t out_elems = op.outputs.empty() ? 0 : elements(g, op.outputs[0]);
   const int64_t in_elems = elements(g, op.input(0));
   const OpClass cls = classify(op.kind);
+  if (cls == OpClass::Decode) return decode_cycles(g, op, out_elems, core_scale);
   // CMSIS-NN and ESP-NN have integer kernels only: TFLM's optimized CONV_2D, FULLY_CONNECTED, ... call the
   // reference kernel for float32 tensors. Such an op is costed with the reference family and flagged, because
   // the coefficients were set on integer kernels.
@@ -141,7 +182,7 @@ CycleCost estimate_op_cycles(const Graph& g, int op_index, KernelFamily family, 
     case OpClass::Elementwise: k = &t.elementwise; work = out_elems; break;
     case OpClass::Softmax: k = &t.softmax; work = out_elems; break;
     case OpClass::Copy: k = &t.copy; work = out_elems; break;
-    case OpClass::Other: break;
+    case OpClass::Decode: case OpClass::Other: break;
   }
   const std::string family_name(kernel_family_name(family));
   if (!k) {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ir/tflm_decode.h"
+
 namespace tinyopt {
 namespace {
 
@@ -102,6 +104,30 @@ ModelStats compute_model_stats(const Graph& g) {
     if (!op.outputs.empty() && valid_id(g, op.outputs[0])) o.output_shape = g.tensor(op.outputs[0]).shape;
     o.params = key_params(g, op);
     o.macs = op_macs(g, o.index);
+    if (op.kind == OpKind::Decode && op.inputs.size() == 2 && valid_id(g, op.inputs[0]) && valid_id(g, op.inputs[1]) &&
+        !op.outputs.empty() && valid_id(g, op.outputs[0])) {
+      const Tensor& enc = g.tensor(op.inputs[0]);
+      const Tensor& anc = g.tensor(op.inputs[1]);
+      const Tensor& out = g.tensor(op.outputs[0]);
+      EncodedWeight e{.op = o.index, .tensor = out.name, .encoding = "?",
+                      .plain_bytes = static_cast<int64_t>(out.byte_size()),
+                      .stored_bytes = static_cast<int64_t>(enc.data.size() + anc.data.size())};
+      if (auto h = parse_decode_header(anc.data, {})) {
+        e.encoding = decode_type_name(h->type);
+        e.bits = h->bits;
+      }
+      if (auto l = decode_layout(out, {})) e.channels = l->channels;
+      o.params.emplace_back("encoding", e.bits ? fmt::format("{}{}", e.encoding, e.bits) : e.encoding);
+      o.params.emplace_back("bytes", fmt::format("{}->{}", e.plain_bytes, e.stored_bytes));
+      o.parameters = out.num_elements();
+      for (TensorId id : op.inputs)
+        if (counted.insert(id).second) o.weight_bytes += static_cast<int64_t>(g.tensor(id).data.size());
+      s.encoded.push_back(std::move(e));
+      s.total_parameters += o.parameters;
+      s.total_weight_bytes += o.weight_bytes;
+      s.ops.push_back(std::move(o));
+      continue;
+    }
     for (size_t k = 0; k < op.inputs.size(); ++k) {
       const TensorId id = op.inputs[k];
       if (!valid_id(g, id) || !is_data_operand(op.kind, k)) continue;

@@ -13,6 +13,8 @@
 //   permutation, STRIDED_SLICE's begin/end/strides) are not parameters.
 // - Weight bytes are the stored bytes of those tensors. A constant shared by several ops counts once in the totals
 //   (and is listed under the first op that reads it).
+// - TFLM_DECODE: its parameters are the elements of the tensor it decodes (the weights it stands for), its weight
+//   bytes the stored encoded + ancillary bytes; the consumer then reads a non-constant tensor and counts none.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +37,20 @@ struct OpStats {
   int64_t weight_bytes = 0;       // their stored bytes
 };
 
+// One weight tensor stored in a TFLM_DECODE encoding (ir/tflm_decode.h).
+struct EncodedWeight {
+  int op = 0;                // index of the DECODE op
+  std::string tensor;        // the decoded tensor's name
+  std::string encoding;      // "lut", "prune" (or the unsupported type's name)
+  int bits = 0;              // LUT index width
+  size_t channels = 1;       // value tables (LUT) / zero points (prune)
+  int64_t plain_bytes = 0;   // the decoded tensor's bytes: what a plain model stores
+  int64_t stored_bytes = 0;  // encoded + ancillary bytes
+};
+
 struct ModelStats {
   std::vector<OpStats> ops;
+  std::vector<EncodedWeight> encoded;
   int64_t total_macs = 0;
   int64_t total_parameters = 0;
   int64_t total_weight_bytes = 0;

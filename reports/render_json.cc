@@ -31,6 +31,8 @@ ordered_json report_to_json(const Report& r) {
     o["arena_head_bytes"] = t.arena.head_bytes;
     o["arena_tail_bytes"] = t.arena.tail_bytes;
     o["arena_lower_bound"] = t.arena.lower_bound_bytes;
+    o["arena_decoded_peak_bytes"] = t.decoded_peak_bytes;
+    o["arena_decode_state_bytes"] = t.decode_state_bytes;
     o["arena_gap"] = t.arena.head_bytes - t.arena.lower_bound_bytes;
     o["runtime_objects_bytes"] = t.runtime_objects.total_bytes;
     o["runtime_objects"] = {{"interpreter_bytes", t.runtime_objects.interpreter_bytes},
@@ -83,6 +85,11 @@ ordered_json report_to_json(const Report& r) {
                      {"encoding", r.sparsity->encoding}, {"usable_by_tflm", false}};
   else
     j["sparsity"] = nullptr;
+  ordered_json encoded = ordered_json::array();
+  for (const EncodedWeight& e : r.encoded)
+    encoded.push_back({{"op", e.op}, {"tensor", e.tensor}, {"encoding", e.encoding}, {"bits", e.bits},
+                       {"channels", e.channels}, {"plain_bytes", e.plain_bytes}, {"stored_bytes", e.stored_bytes}});
+  j["encoded_weights"] = std::move(encoded);
   j["notes"] = r.notes;
   return j;
 }

@@ -99,6 +99,22 @@ std::string summary(const Report& r, bool md) {
                        100.0 * static_cast<double>(r.sparsity->zeros) / static_cast<double>(r.sparsity->weights),
                        r.sparsity->encoding, format_bytes(r.sparsity->sparse_bytes),
                        format_bytes(r.sparsity->dense_bytes));
+  if (!r.encoded.empty()) {
+    int64_t plain = 0, stored = 0;
+    int lut = 0, prune = 0;
+    for (const EncodedWeight& e : r.encoded) {
+      plain += e.plain_bytes;
+      stored += e.stored_bytes;
+      (e.encoding == "prune" ? prune : lut) += 1;
+    }
+    out += fmt::format("{}encoded weights (TFLM_DECODE): {} tensors (LUT {}, prune {}), {} stored for {} decoded",
+                       md ? "\n" : "", r.encoded.size(), lut, prune, format_bytes(stored), format_bytes(plain));
+    if (!r.targets.empty())
+      out += fmt::format("; arena +{} decoded buffers alive at once, +{} DECODE state ({})",
+                         format_bytes(r.targets[0].decoded_peak_bytes), format_bytes(r.targets[0].decode_state_bytes),
+                         r.targets[0].target.name);
+    out += "\n";
+  }
   return out;
 }
 

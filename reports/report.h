@@ -11,6 +11,7 @@
 
 #include "ir/graph.h"
 #include "reports/cost_model.h"
+#include "reports/model_stats.h"
 #include "reports/target.h"
 #include "reports/tflm_arena.h"
 #include "reports/tflm_runtime_objects.h"
@@ -46,6 +47,11 @@ struct TargetResult {
   int64_t cycles = 0;
   double latency_ms = 0;
   std::optional<double> energy_mj;
+  // TFLM_DECODE (compressed weights): the most decoded-weight bytes planned in the head at once (TFLM plans each
+  // decoded tensor as a non-persistent buffer from its DECODE to its consumer), and the DECODE ops' persistent
+  // state in the tail. Both are included in `arena`; 0 without encoded weights.
+  int64_t decoded_peak_bytes = 0;
+  int64_t decode_state_bytes = 0;
   int64_t flash_free = 0;         // target flash - flash_bytes (negative: over by that much)
   int64_t ram_free = 0;
   bool fits = false;
@@ -68,7 +74,8 @@ struct Report {
   int64_t total_weight_bytes = 0;
   std::vector<LayerRow> layers;
   std::vector<TargetResult> targets;
-  std::optional<SparsityInfo> sparsity;  // set when at least 10% of the weights are zero
+  std::optional<SparsityInfo> sparsity;  // set when at least 10% of the weights are zero and none is encoded
+  std::vector<EncodedWeight> encoded;    // weights stored in TFLM_DECODE encodings (the real encoding, in the file)
   std::vector<std::string> notes;
 };
 

@@ -1,7 +1,7 @@
 // reports/tflm_kernel_data.cc: per-kernel allocations of TFLite Micro, see tflm_kernel_data.h.
 //
 // Verified against the golden arena figures (../shared/golden): CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
-// AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX, ADD with reference kernels. The others are read from the kernel
+// AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX, ADD and TFLM_DECODE (LUT) with reference kernels. The others are read from the kernel
 // sources and marked `exact = false`.
 #include "reports/tflm_kernel_data.h"
 
@@ -199,6 +199,23 @@ TflmKernelData tflm_kernel_data(const Graph& g, int op_index, int p, KernelFamil
     case OpKind::Transpose:
       d.exact = false;  // no options, no OpData
       break;
+    case OpKind::Decode: {
+      // kernels/decode.cc Prepare: an array of one DecodeState* per output, then the DecodeState object
+      // (decode_state.cc CreateDecodeStateLUT / ...Prune: placement-new in a persistent buffer); prune also copies
+      // per-channel int8 zero points into a persistent buffer. No builtin data, no Init buffer, no scratch.
+      // DecodeStateLut: vptr, context, profiler, indices, count, channels, per-channel count, value table
+      // (8 pointer-sized fields) + stride, bit width, alternate-axis flag. DecodeStatePrune: 9 pointer-sized
+      // fields (+ zero-point pointer) + single zero point + flag.
+      const Tensor* anc = w;
+      const bool prune = anc && anc->is_constant && !anc->data.empty() && anc->data[0] == 2;
+      d.prepare_buffers = {static_cast<size_t>(p),
+                           prune ? Layout{}.ptrs(9, p).field(1, 1).field(1, 1).bytes()
+                                 : Layout{}.ptrs(8, p).field(1, 1).field(1, 1).field(1, 1).bytes()};
+      if (prune && out && out->dtype == DType::Int8 && out->quant && out->quant->scale.size() > 1)
+        d.prepare_buffers.push_back(out->quant->scale.size());
+      d.exact = !prune;  // LUT verified against TFLM's kws_dscnn_int8_lut4 arena; prune read from the sources
+      break;
+    }
   }
   return d;
 }

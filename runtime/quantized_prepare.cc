@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "ir/op.h"
+#include "ir/tflm_decode.h"
 
 namespace tinyopt {
 
@@ -127,17 +128,28 @@ Expected<ChannelMultipliers> per_channel_multipliers(const Graph& g, int op_inde
   return m;
 }
 
+Expected<std::vector<uint8_t>> known_input(const Graph& g, int op_index, size_t index, const std::string& what) {
+  const TensorId id = g.ops.at(static_cast<size_t>(op_index)).input(index);
+  auto v = known_value(g, id);
+  if (!v) return v.take_error();
+  if (!*v) return bad_op(g, op_index, op_input(g, op_index, index), what + " must be constant (or TFLM_DECODE of constants)");
+  return std::move(**v);
+}
+
 Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels) {
   std::vector<int64_t> v;
   if (!bias) return v;
-  if (!bias->is_constant) return bad_op(g, op_index, bias, "bias must be a constant tensor");
+  auto bytes = known_input(g, op_index, 2, "bias");
+  if (!bytes) return bytes.take_error();
+  Tensor known = *bias;  // a view of the bias as a constant, so the typed accessors below read its value
+  known.data = std::move(*bytes);
   if (bias->num_elements() != channels)
     return bad_op(g, op_index, bias,
                   fmt::format("bias has {} elements but the op has {} output channels", bias->num_elements(), channels));
   if (bias->dtype == DType::Int32) {
-    for (int32_t x : bias->values<int32_t>()) v.push_back(x);
+    for (int32_t x : known.values<int32_t>()) v.push_back(x);
   } else if (bias->dtype == DType::Int64) {
-    for (int64_t x : bias->values<int64_t>()) v.push_back(x);
+    for (int64_t x : known.values<int64_t>()) v.push_back(x);
   } else {
     return bad_op(g, op_index, bias, fmt::format("bias dtype {} is not int32/int64", dtype_name(bias->dtype)));
   }
@@ -155,7 +167,8 @@ Expected<ConvOperands> conv_operands(const Graph& g, int op_index, const std::st
     return unsupported_dtypes(g, op_index, "no integer " + op_name + " kernel for");
   if (t.in->shape.size() != 4 || t.filter->shape.size() != 4 || t.out->shape.size() != 4)
     return bad_op(g, op_index, t.in, op_name + " needs 4-D input, filter and output");
-  if (!t.filter->is_constant) return bad_op(g, op_index, t.filter, "filter must be constant");
+  if (!is_known_constant(g, g.ops[static_cast<size_t>(op_index)].input(1)))
+    return bad_op(g, op_index, t.filter, "filter must be constant (or TFLM_DECODE of constants)");
   return t;
 }
 

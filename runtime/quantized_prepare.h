@@ -25,6 +25,9 @@ struct TensorQuant {
 
 // Tensor `index` of op `op_index`'s inputs, or nullptr when absent (kNoTensor) or out of range.
 const Tensor* op_input(const Graph& g, int op_index, size_t index);
+// The bytes of input `index` known at prepare time: a constant's data, or what the TFLM_DECODE op writing it
+// decodes from its constants (ir/tflm_decode.h). An error names the op and tensor when the input is neither.
+Expected<std::vector<uint8_t>> known_input(const Graph& g, int op_index, size_t index, const std::string& what);
 const Tensor* op_output(const Graph& g, int op_index, size_t index);
 
 // "int8 x int8 -> int16" style description of the op's dtypes, for error messages.

@@ -9,6 +9,7 @@
 #   image_loader     tests/fuzz/corpus/image_loader/ (committed)
 #   target_file      targets/*.json
 #   pipeline_parser  tests/fuzz/corpus/pipeline_parser/ (committed)
+#   decode_ancillary tests/fuzz/corpus/decode_ancillary/ (committed: LUT/prune encodings and malformed headers)
 # Default: every target. New inputs libFuzzer finds go to build-fuzz/corpus/<target>/ (kept between runs; delete it
 # for a fresh start), findings to build-fuzz/findings/<target>/. A finding fails the script: commit the input to
 # tests/fuzz/regressions/<target>/ once the bug is fixed (tests_fuzz replays that folder). The last lines print
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 [ $# -gt 0 ] && shift
-all_targets=(tflite_reader onnx_reader npy npz idx image_loader target_file pipeline_parser)
+all_targets=(tflite_reader onnx_reader npy npz idx image_loader target_file pipeline_parser decode_ancillary)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 jobs="${JOBS:-2}"

@@ -42,6 +42,7 @@ constexpr std::array<KindCode, kNumOpKinds> kKindCodes = {{
     {OpKind::StridedSlice, BuiltinOperator::STRIDED_SLICE},
     {OpKind::Quantize, BuiltinOperator::QUANTIZE},
     {OpKind::Dequantize, BuiltinOperator::DEQUANTIZE},
+    {OpKind::Decode, BuiltinOperator::CUSTOM},  // custom code "TFLM_DECODE" (kDecodeCustomCode)
 }};
 
 // The options table TFLite stores for each kind (NONE: the op has no options table).
@@ -70,7 +71,8 @@ BuiltinOptions options_type_of(OpKind kind) {
     case OpKind::Logistic:
     case OpKind::Tanh:
     case OpKind::Relu:
-    case OpKind::Relu6: return BuiltinOptions::NONE;
+    case OpKind::Relu6:
+    case OpKind::Decode: return BuiltinOptions::NONE;  // TFLM_DECODE has no custom options either
   }
   return BuiltinOptions::NONE;
 }
@@ -186,12 +188,21 @@ OpOptions default_options(OpKind kind) {
 }  // namespace
 
 std::optional<OpKind> kind_from_builtin(int32_t builtin_code) {
+  // CUSTOM is not one kind: custom ops are told apart by their custom code (kind_from_custom).
+  if (builtin_code == static_cast<int32_t>(BuiltinOperator::CUSTOM)) return std::nullopt;
   for (const KindCode& kc : kKindCodes)
     if (static_cast<int32_t>(kc.code) == builtin_code) return kc.kind;
   return std::nullopt;
 }
 
 BuiltinOperator builtin_from_kind(OpKind kind) { return kKindCodes[static_cast<size_t>(kind)].code; }
+
+std::optional<OpKind> kind_from_custom(std::string_view custom_code) {
+  if (custom_code == kDecodeCustomCode) return OpKind::Decode;
+  return std::nullopt;
+}
+
+std::string_view custom_code_of(OpKind kind) { return kind == OpKind::Decode ? kDecodeCustomCode : std::string_view(); }
 
 std::string builtin_name(int32_t builtin_code) {
   const char* name = tflite::EnumNameBuiltinOperator(static_cast<BuiltinOperator>(builtin_code));
@@ -334,7 +345,8 @@ std::pair<BuiltinOptions, flatbuffers::Offset<void>> write_op_options(flatbuffer
     case OpKind::Logistic:
     case OpKind::Tanh:
     case OpKind::Relu:
-    case OpKind::Relu6: break;
+    case OpKind::Relu6:
+    case OpKind::Decode: break;
   }
   return {type, table};
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "formats/tflite/schema_generated.h"
@@ -16,9 +17,16 @@
 
 namespace tinyopt::tflite_format {
 
-// The OpKind of a builtin operator code, or nullopt when tinyopt does not support it.
+// The OpKind of a builtin operator code, or nullopt when tinyopt does not support it (CUSTOM: see kind_from_custom).
 std::optional<OpKind> kind_from_builtin(int32_t builtin_code);
 tflite::BuiltinOperator builtin_from_kind(OpKind kind);
+
+// TFLite Micro's decode operator (MicroMutableOpResolver::AddDecode registers it under this custom name).
+inline constexpr std::string_view kDecodeCustomCode = "TFLM_DECODE";
+// The OpKind of a CUSTOM operator code by its custom name, or nullopt.
+std::optional<OpKind> kind_from_custom(std::string_view custom_code);
+// The custom name written for a kind whose builtin code is CUSTOM; empty for builtin kinds.
+std::string_view custom_code_of(OpKind kind);
 
 // "LSTM", "GATHER", ... or "BUILTIN_<n>" for a code this schema does not know.
 std::string builtin_name(int32_t builtin_code);

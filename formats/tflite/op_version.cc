@@ -112,7 +112,8 @@ int op_version(const Graph& g, int op_index) {
       return 1;
     case OpKind::Reshape:
     case OpKind::Squeeze:
-    case OpKind::HardSwish: return 1;
+    case OpKind::HardSwish:
+    case OpKind::Decode: return 1;
   }
   return 1;
 }
@@ -152,6 +153,7 @@ std::string_view min_runtime_for(OpKind kind, int version) {
       {{OpKind::Dequantize, 5}, "2.7.0"},
       {{OpKind::Quantize, 1}, "1.14.0"}, {{OpKind::Quantize, 2}, "1.15.0"}, {{OpKind::Quantize, 3}, "2.7.0"},
       {{OpKind::HardSwish, 1}, "1.15.0"},
+      {{OpKind::Decode, 1}, "1.5.0"},  // a TFLite Micro custom op: it asks nothing of the TFLite runtime version
   };
   auto it = kTable.find({kind, version});
   // Pairs missing from the table are recent kernel versions: their exact release is not recorded here.

@@ -135,7 +135,10 @@ Expected<std::optional<QuantParams>> read_quant(const tflite::Tensor& t, DType d
   return std::optional<QuantParams>{std::move(p)};
 }
 
-Expected<Tensor> read_tensor(const Source& src, const tflite::Tensor& t, int index) {
+// `encoded`: the tensor is a TFLM_DECODE input (encoded or ancillary bytes). TFLM's compressor copies the decoded
+// tensor's quantization onto the encoded one, where it describes nothing (a [288] uint8 tensor with 64 scales on
+// dimension 3); TFLM ignores it, and so does tinyopt: the decoded tensor carries the parameters.
+Expected<Tensor> read_tensor(const Source& src, const tflite::Tensor& t, int index, bool encoded) {
   Tensor out;
   out.name = t.name() ? t.name()->str() : std::string();
   Location where{.file = src.name, .tensor = out.name.empty() ? fmt::format("#{}", index) : out.name};
@@ -158,9 +161,11 @@ Expected<Tensor> read_tensor(const Source& src, const tflite::Tensor& t, int ind
     return fail(Errc::BadInput, where, "shape {} has more than {} elements", shape_to_string(out.shape),
                 kMaxTensorElements);
 
-  auto quant = read_quant(t, out.dtype, out.shape, src.bytes, where);
-  if (!quant) return quant.take_error();
-  out.quant = std::move(*quant);
+  if (!encoded) {
+    auto quant = read_quant(t, out.dtype, out.shape, src.bytes, where);
+    if (!quant) return quant.take_error();
+    out.quant = std::move(*quant);
+  }
   out.is_variable = t.is_variable();
 
   if (t.buffer() != 0) {
@@ -216,8 +221,9 @@ Expected<void> check_ops_supported(const Source& src, const tflite::SubGraph& sg
       return fail(Errc::BadInput, {.file = src.name, .op = static_cast<int>(i)},
                   "opcode index {} is out of range (model has {} operator codes)", index, codes.size());
     const OpCodeInfo& c = codes[index];
-    if (c.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM))
-      unsupported.push_back(fmt::format("#{} CUSTOM({})", i, c.custom));
+    if (c.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+      if (!tflite_format::kind_from_custom(c.custom)) unsupported.push_back(fmt::format("#{} CUSTOM({})", i, c.custom));
+    }
     else if (!kind_from_builtin(c.builtin))
       unsupported.push_back(fmt::format("#{} {}", i, builtin_name(c.builtin)));
   }
@@ -235,7 +241,9 @@ Expected<void> read_ops(const Source& src, const tflite::SubGraph& sg, const std
     const tflite::Operator& fb_op = *sg.operators()->Get(i);
     const OpCodeInfo& code = codes[fb_op.opcode_index()];
     Op op;
-    op.kind = *kind_from_builtin(code.builtin);
+    op.kind = code.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)
+                  ? *tflite_format::kind_from_custom(code.custom)
+                  : *kind_from_builtin(code.builtin);
     op.version = code.version;
     Location where{.file = src.name, .op = static_cast<int>(i), .op_kind = std::string(op_kind_name(op.kind))};
     if (fb_op.inputs())
@@ -254,9 +262,38 @@ Expected<void> read_ops(const Source& src, const tflite::SubGraph& sg, const std
     auto options = tflite_format::read_op_options(op.kind, fb_op, where);
     if (!options) return options.take_error();
     op.options = std::move(*options);
+    if (op.kind == OpKind::Decode) {
+      // TFLM_DECODE takes (encoded, ancillary) pairs with one output per pair; tinyopt holds one pair per op, so a
+      // multi-pair DECODE becomes consecutive ops (same decoded values; each output is then written by its own op).
+      if (op.inputs.size() != 2 * op.outputs.size())
+        return fail(Errc::BadInput, where, "TFLM_DECODE has {} inputs for {} outputs (expected 2 per output)",
+                    op.inputs.size(), op.outputs.size());
+      for (size_t k = 0; k < op.outputs.size(); ++k) {
+        Op one = op;
+        one.inputs = {op.inputs[2 * k], op.inputs[2 * k + 1]};
+        one.outputs = {op.outputs[k]};
+        g.add_op(std::move(one));
+      }
+      continue;
+    }
     g.add_op(std::move(op));
   }
   return {};
+}
+
+// Tensors read by a TFLM_DECODE op (its encoded and ancillary inputs), whose quantization is not read.
+std::vector<bool> decode_inputs(const tflite::SubGraph& sg, const std::vector<OpCodeInfo>& codes, size_t n_tensors) {
+  std::vector<bool> marked(n_tensors, false);
+  if (!sg.operators()) return marked;
+  for (const tflite::Operator* op : *sg.operators()) {
+    const OpCodeInfo& c = codes[op->opcode_index()];  // checked by check_ops_supported
+    if (c.builtin != static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM) ||
+        tflite_format::kind_from_custom(c.custom) != OpKind::Decode || !op->inputs())
+      continue;
+    for (int32_t id : *op->inputs())
+      if (id >= 0 && static_cast<size_t>(id) < n_tensors) marked[static_cast<size_t>(id)] = true;
+  }
+  return marked;
 }
 
 Expected<std::vector<TensorId>> read_io(const Source& src, const flatbuffers::Vector<int32_t>* ids, int32_t n_tensors,
@@ -342,8 +379,9 @@ Expected<Graph> read_tflite(std::span<const uint8_t> bytes, std::string source_n
     if (sg.tensors()->size() > static_cast<uint32_t>(INT32_MAX))
       return fail(Errc::BadInput, file, "too many tensors ({})", sg.tensors()->size());
     g.tensors.reserve(sg.tensors()->size());
+    const std::vector<bool> encoded = decode_inputs(sg, codes, sg.tensors()->size());
     for (uint32_t i = 0; i < sg.tensors()->size(); ++i) {
-      auto t = read_tensor(src, *sg.tensors()->Get(i), static_cast<int>(i));
+      auto t = read_tensor(src, *sg.tensors()->Get(i), static_cast<int>(i), encoded[i]);
       if (!t) return t.take_error();
       g.add_tensor(std::move(*t));
     }

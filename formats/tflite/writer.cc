@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <map>
+#include <tuple>
 
 #include "formats/atomic_file.h"
 #include "formats/tflite/op_mapping.h"
@@ -99,11 +100,12 @@ Expected<std::vector<uint8_t>> write_tflite(const Graph& g) {
 
   // Op versions and deduplicated operator codes, in order of first use.
   std::vector<int> versions(g.ops.size());
-  std::vector<std::pair<tflite::BuiltinOperator, int>> codes;
+  std::vector<std::tuple<tflite::BuiltinOperator, int, std::string_view>> codes;  // code, version, custom name
   std::vector<uint32_t> opcode_index(g.ops.size());
   for (size_t i = 0; i < g.ops.size(); ++i) {
     versions[i] = tflite_format::op_version(g, static_cast<int>(i));
-    std::pair<tflite::BuiltinOperator, int> key{builtin_from_kind(g.ops[i].kind), versions[i]};
+    std::tuple<tflite::BuiltinOperator, int, std::string_view> key{builtin_from_kind(g.ops[i].kind), versions[i],
+                                                                   tflite_format::custom_code_of(g.ops[i].kind)};
     auto it = std::find(codes.begin(), codes.end(), key);
     opcode_index[i] = static_cast<uint32_t>(it - codes.begin());
     if (it == codes.end()) codes.push_back(key);
@@ -152,10 +154,11 @@ Expected<std::vector<uint8_t>> write_tflite(const Graph& g) {
                                          fbb.CreateVector(g.outputs), fbb.CreateVector(ops), fbb.CreateString("main"));
 
   std::vector<flatbuffers::Offset<tflite::OperatorCode>> opcodes;
-  for (const auto& [code, version] : codes) {
+  for (const auto& [code, version, custom] : codes) {
     // Readers take max(builtin_code, deprecated_builtin_code); codes above 127 store the placeholder 127.
     const auto deprecated = static_cast<int8_t>(std::min<int32_t>(static_cast<int32_t>(code), 127));
-    opcodes.push_back(tflite::CreateOperatorCode(fbb, deprecated, 0, version, code));
+    const auto custom_name = custom.empty() ? 0 : fbb.CreateString(custom.data(), custom.size());
+    opcodes.push_back(tflite::CreateOperatorCode(fbb, deprecated, custom_name, version, code));
   }
 
   auto model = tflite::CreateModel(fbb, /*version=*/3, fbb.CreateVector(opcodes),

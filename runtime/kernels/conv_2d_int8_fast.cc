@@ -94,8 +94,10 @@ KernelResult make_conv_2d_int8(const Graph& g, int op_index) {
   auto p = prepare_conv_2d_int8(g, op_index);
   if (!p) return p.take_error();
   if (p->int16 || p->groups != 1) return make_conv_2d_int8_reference(g, op_index);
-  const Tensor* filter = op_input(g, op_index, 1);
-  return std::unique_ptr<Kernel>(std::make_unique<Conv2DInt8Fast>(std::move(*p), filter->values<int8_t>().data()));
+  auto weights = known_input(g, op_index, 1, "weights");  // a constant, or decoded from TFLM_DECODE's inputs
+  if (!weights) return weights.take_error();
+  return std::unique_ptr<Kernel>(
+      std::make_unique<Conv2DInt8Fast>(std::move(*p), reinterpret_cast<const int8_t*>(weights->data())));
 }
 
 }  // namespace tinyopt

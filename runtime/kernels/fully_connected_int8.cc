@@ -7,6 +7,7 @@
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_prepare.h"
+#include "ir/tflm_decode.h"
 
 namespace tinyopt {
 
@@ -21,7 +22,8 @@ Expected<FullyConnectedInt8Params> prepare_fully_connected_int8(const Graph& g, 
   if ((in->dtype != DType::Int8 && !int16) || filter->dtype != DType::Int8 || out->dtype != in->dtype)
     return unsupported_dtypes(g, op_index, "no integer FULLY_CONNECTED kernel for");
   if (filter->shape.size() != 2) return bad_op(g, op_index, filter, "weights must be 2-D [units, depth]");
-  if (!filter->is_constant) return bad_op(g, op_index, filter, "weights must be constant");
+  if (!is_known_constant(g, g.ops[static_cast<size_t>(op_index)].input(1)))
+    return bad_op(g, op_index, filter, "weights must be constant (or TFLM_DECODE of constants)");
   FullyConnectedInt8Params p;
   p.int16 = int16;
   p.units = filter->shape[0];

@@ -66,8 +66,10 @@ KernelResult make_fully_connected_int8(const Graph& g, int op_index) {
   auto p = prepare_fully_connected_int8(g, op_index);
   if (!p) return p.take_error();
   if (p->int16 || p->filter_offset != 0) return make_fully_connected_int8_reference(g, op_index);
-  const Tensor* w = op_input(g, op_index, 1);
-  return std::unique_ptr<Kernel>(std::make_unique<FullyConnectedInt8Fast>(std::move(*p), w->values<int8_t>().data()));
+  auto weights = known_input(g, op_index, 1, "weights");  // a constant, or decoded from TFLM_DECODE's inputs
+  if (!weights) return weights.take_error();
+  return std::unique_ptr<Kernel>(
+      std::make_unique<FullyConnectedInt8Fast>(std::move(*p), reinterpret_cast<const int8_t*>(weights->data())));
 }
 
 }  // namespace tinyopt

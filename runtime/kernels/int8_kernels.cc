@@ -40,6 +40,8 @@ void register_int8_kernels(KernelRegistry& r) {
   // int8 only (TFLM's int16 HARD_SWISH uses lookup tables not implemented here).
   r.add(OpKind::HardSwish, DType::Int8, make_hard_swish_int8);
   r.add(OpKind::Relu6, DType::Int8, make_relu_int8);
+  // TFLM_DECODE is keyed by its encoded input, always uint8; it decodes into any type (int8 weights, int32 bias).
+  r.add(OpKind::Decode, DType::UInt8, make_decode);
 }
 
 }  // namespace tinyopt

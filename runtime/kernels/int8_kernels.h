@@ -33,5 +33,6 @@ KernelResult make_pad_int8(const Graph& g, int op_index);
 KernelResult make_concatenation_int8(const Graph& g, int op_index);
 KernelResult make_quantize_int8(const Graph& g, int op_index);    // int8/int16 -> int8/int16 requantize
 KernelResult make_dequantize_int8(const Graph& g, int op_index);  // int8/int16 -> float32
+KernelResult make_decode(const Graph& g, int op_index);           // TFLM_DECODE: uint8 encoded -> any type
 
 }  // namespace tinyopt

@@ -27,6 +27,7 @@ int idx_fuzzer(std::span<const uint8_t> input);              // an IDX file, pla
 int image_loader_fuzzer(std::span<const uint8_t> input);     // an image through libjpeg / stb_image and the resizer
 int target_file_fuzzer(std::span<const uint8_t> input);      // a targets/<board>.json file
 int pipeline_parser_fuzzer(std::span<const uint8_t> input);  // a textual pass pipeline
+int decode_ancillary_fuzzer(std::span<const uint8_t> input); // TFLM_DECODE encoded + ancillary bytes
 
 // Prints "fuzz property failed: <target>: <what>" on stderr and aborts.
 [[noreturn]] void property_failed(std::string_view target, const std::string& what);

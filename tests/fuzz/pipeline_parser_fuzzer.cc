@@ -33,6 +33,12 @@ OptionSpec spec(std::string name, OptionKind kind, std::string def, std::vector<
 const PassRegistry& pipeline_fuzz_registry() {
   static const PassRegistry registry = [] {
     Expected<PassRegistry> r = PassRegistry::from_list({
+        info("cluster", {spec("bits", OptionKind::Int, "4", {}, 1, 7),
+                         spec("granularity", OptionKind::Enum, "auto", {"auto", "channel", "tensor"}),
+                         spec("skip", OptionKind::List, "[]")}),
+        info("compress", {spec("encoding", OptionKind::Enum, "auto", {"auto", "lut", "prune", "none"}),
+                          spec("min-saving", OptionKind::Int, "0", {}, 0, 1e12),
+                          spec("ram-cap", OptionKind::Int, "0", {}, 0, 1e12)}),
         info("cross-layer-equalization", {spec("iterations", OptionKind::Int, "4", {}, 1, 100)}),
         info("dequantize-hybrid-weights", {}),
         info("fold-batchnorm", {}),

@@ -26,6 +26,7 @@ constexpr FuzzTarget kTargets[] = {
     {"npy", npy_fuzzer},                     {"npz", npz_fuzzer},
     {"idx", idx_fuzzer},                     {"image_loader", image_loader_fuzzer},
     {"target_file", target_file_fuzzer},     {"pipeline_parser", pipeline_parser_fuzzer},
+    {"decode_ancillary", decode_ancillary_fuzzer},
 };
 
 // The files of `dir`, sorted, so that a failure names the same input on every machine.

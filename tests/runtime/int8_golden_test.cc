@@ -1,6 +1,7 @@
 // tests/runtime/int8_golden_test.cc: every int8 model in ../shared/models, run by the bundled integer kernels on
 // the inputs TFLite Micro saw, must give TFLM's outputs bit for bit (0 LSB, every case, every element). The fast
-// kernels (registered) and the reference kernels (the oracle) are both checked.
+// kernels (registered) and the reference kernels (the oracle) are both checked. The same holds for the models in
+// ../shared/models/compressed: TFLM's own LUT-4 TFLM_DECODE model and its uncompressed clustered twin.
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -30,22 +31,25 @@ KernelRegistry reference_registry() {
     }
   }
   for (int k = 0; k < kNumOpKinds; ++k)
-    for (DType t : {DType::Int8, DType::Int16}) {
+    for (DType t : {DType::Int8, DType::Int16, DType::UInt8}) {
       const OpKind kind = static_cast<OpKind>(k);
       if (r.find(kind, t) == nullptr && fast.find(kind, t) != nullptr) r.add(kind, t, fast.find(kind, t));
     }
   return r;
 }
 
-// Runs the 4 golden cases of `stem`; returns the number of output elements compared.
-int64_t check_model(const std::string& stem, const KernelRegistry& registry) {
-  auto g = read_tflite_file(test::shared_model(stem + ".tflite"));
+// Runs the 4 golden cases of model `stem` (in `folder` of ../shared/models and ../shared/golden); returns the
+// number of output elements compared.
+int64_t check_model(const std::string& stem, const KernelRegistry& registry, const std::string& folder = "") {
+  const auto model = folder.empty() ? test::shared_model(stem + ".tflite") : test::shared_model(folder) / (stem + ".tflite");
+  const auto golden = folder.empty() ? test::golden_dir(stem) : test::golden_dir(folder) / stem;
+  auto g = read_tflite_file(model);
   REQUIRE_MESSAGE(g.has_value(), (g ? "" : g.error().to_string()));
   auto interp = Interpreter::create(*g, registry);
   REQUIRE_MESSAGE(interp.has_value(), (interp ? "" : interp.error().to_string()));
   int64_t compared = 0;
   for (int k = 0; k < 4; ++k) {
-    const auto dir = test::golden_dir(stem) / ("case" + std::to_string(k));
+    const auto dir = golden / ("case" + std::to_string(k));
     for (size_t i = 0; i < interp->num_inputs(); ++i) {
       auto x = read_npy(dir / ("input" + std::to_string(i) + ".npy"));
       REQUIRE_MESSAGE(x.has_value(), (x ? "" : x.error().to_string()));
@@ -100,6 +104,21 @@ TEST_CASE("int8 golden: reference kernels are bit-exact with TFLite Micro on eve
   }
   MESSAGE("int8 golden (reference kernels): " << total << " elements compared, 0 LSB tolerance");
   CHECK(total > 0);
+}
+
+const char* const kCompressedModels[] = {"kws_dscnn_int8_lut4", "kws_dscnn_int8_clustered"};
+
+TEST_CASE("int8 golden: TFLM's LUT-4 TFLM_DECODE model and its clustered twin are bit-exact with TFLite Micro") {
+  SKIP_WITHOUT_SHARED();
+  const KernelRegistry reference = reference_registry();
+  for (const char* stem : kCompressedModels) {
+    if (!std::filesystem::exists(test::shared_model("compressed") / (std::string(stem) + ".tflite"))) continue;
+    CAPTURE(stem);
+    const int64_t fast = check_model(stem, KernelRegistry::builtin(), "compressed");
+    const int64_t ref = check_model(stem, reference, "compressed");
+    CHECK(fast == 48);  // 4 cases x 12 scores
+    CHECK(ref == fast);
+  }
 }
 
 }  // namespace
