@@ -54,4 +54,21 @@ void drop_empty_png_idat_chunks(std::vector<uint8_t>& bytes) {
   }
 }
 
+// stb_image 2.27 grows its image-data buffer to whatever an IDAT chunk's length field says before reading the
+// chunk, so a 250-byte file can make it allocate 2 GB. Every chunk must fit in the bytes that follow it.
+Expected<void> check_png_chunk_lengths(std::span<const uint8_t> bytes, const std::string& name) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < 8 || !std::equal(kSignature, kSignature + 8, bytes.begin())) return {};
+  for (size_t at = 8; at + 8 <= bytes.size();) {
+    const uint64_t length = uint64_t{bytes[at]} << 24 | bytes[at + 1] << 16 | bytes[at + 2] << 8 | bytes[at + 3];
+    const std::string type(reinterpret_cast<const char*>(bytes.data() + at + 4), 4);
+    if (length > bytes.size() - at - 8)
+      return fail(Errc::BadInput, {.file = name}, "corrupt PNG: a chunk at byte {} claims {} bytes, the file has {} left",
+                  at, length, bytes.size() - at - 8);
+    if (type == "IEND") return {};
+    at += 12 + static_cast<size_t>(length);
+  }
+  return {};
+}
+
 }  // namespace tinyopt

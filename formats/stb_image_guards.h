@@ -26,4 +26,7 @@ Expected<void> check_pnm_header(std::span<const uint8_t> bytes, const std::strin
 // behaviour). The walk stops at IEND or at a chunk that runs past the end.
 void drop_empty_png_idat_chunks(std::vector<uint8_t>& bytes);
 
+// PNG: every chunk's declared length must fit in the file (stb allocates what an IDAT claims before reading it).
+Expected<void> check_png_chunk_lengths(std::span<const uint8_t> bytes, const std::string& name);
+
 }  // namespace tinyopt

@@ -90,6 +90,7 @@ Expected<DecodedImage> decode_with_stb(const std::filesystem::path& path, int ch
   const int size = static_cast<int>(file->size());
   // Bugs of stb_image 2.27 in PNM headers (formats/stb_image_guards.h).
   if (Expected<void> ok = check_pnm_header(*file, path.string()); !ok) return ok.take_error();
+  if (Expected<void> ok = check_png_chunk_lengths(*file, path.string()); !ok) return ok.take_error();
   int w = 0, h = 0, n = 0;
   // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
   // header gives the size first; images are resized to the model input anyway.
