@@ -58,7 +58,7 @@ CommandRun add_calibrate(CLI::App& sub) {
              "remove-dead[, cross-layer-equalization]) and observes every float activation over the data. Use the file\n"
              "with `quantize --stats FILE` (same --equalize and --observer). With --shard i/n only the i-th of n\n"
              "contiguous parts of the data is observed; `tinyopt merge` combines the parts exactly.");
-  sub.add_option("model", a->in.model, "float .tflite model")->required();
+  sub.add_option("model", a->in.model, "float model (.tflite or .onnx, told apart by content)")->required();
   sub.add_option("--calib", a->in.data, "calibration data (.npy, folder of .npy or images, IDX file)")->required();
   sub.add_option("-o,--output", a->output, "statistics file (.json)")->required();
   std::vector<std::string> kinds;

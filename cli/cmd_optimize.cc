@@ -144,7 +144,8 @@ CommandRun add_optimize(CLI::App& sub) {
              "`tinyopt passes` lists every pass and option. Each pass's inputs are loaded only when it needs them.\n"
              "Fidelity figures: the last --fidelity-samples samples of --calib (else --train), which quantize also\n"
              "calibrates on unless num-calib leaves them out.");
-  sub.add_option("model", a->inputs.model, "the input .tflite model")->required();
+  sub.add_option("model", a->inputs.model, "the input model (.tflite or .onnx, told apart by content)")->required();
+  add_model_read_flags(sub, a->inputs.model_options);
   CLI::Option* p = sub.add_option("-p,--pipeline", a->pipeline, "the pass pipeline (text)");
   sub.add_option("--config", a->config, "the pass pipeline as JSON: [{\"pass\": ..., \"options\": {...}}, ...]")->excludes(p);
   sub.add_flag("--print-config", a->print_config, "print the pipeline as a JSON config (every option) and exit");

@@ -97,7 +97,7 @@ Expected<ChannelSelection> select_channels(const Graph& g, const ChannelAnalysis
   ChannelSelection s;
   s.before = pruned_size(g, a, std::vector<bool>(a.classes.size(), false));
   auto meets = [&](const std::vector<bool>& removed) {
-    const PrunedSize z = pruned_size(g, a, removed);
+    const PrunedSize z = pruned_size(g, a, removed, s.before);
     return static_cast<double>(z.macs) <= t.macs * static_cast<double>(s.before.macs) + 1e-9 &&
            static_cast<double>(z.parameters) <= t.params * static_cast<double>(s.before.parameters) + 1e-9;
   };

@@ -118,8 +118,12 @@ std::vector<std::vector<bool>> removed_channels(const ChannelAnalysis& a, const 
 
 PrunedSize pruned_size(const Graph& g, const ChannelAnalysis& a, const std::vector<bool>& removed) {
   const ModelStats before = compute_model_stats(g);
+  return pruned_size(g, a, removed, PrunedSize{before.total_macs, before.total_parameters});
+}
+
+PrunedSize pruned_size(const Graph& g, const ChannelAnalysis& a, const std::vector<bool>& removed, PrunedSize unpruned) {
   const auto gone = removed_channels(a, removed);
-  PrunedSize s{before.total_macs, before.total_parameters};
+  PrunedSize s = unpruned;
   std::set<TensorId> counted;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const std::optional<WeightCut> cut = weight_cut(g, static_cast<int>(i), gone);

@@ -28,6 +28,8 @@ struct PrunedSize {
   int64_t parameters = 0;
 };
 PrunedSize pruned_size(const Graph& g, const ChannelAnalysis& a, const std::vector<bool>& removed);
+// The same from the unpruned graph's totals, computed once by a caller that evaluates many removal sets.
+PrunedSize pruned_size(const Graph& g, const ChannelAnalysis& a, const std::vector<bool>& removed, PrunedSize unpruned);
 
 // Removes the classes flagged in `removed` (one flag per ChannelAnalysis::classes entry) from `g`.
 Expected<void> remove_channel_classes(Graph& g, const ChannelAnalysis& a, const std::vector<bool>& removed);
