@@ -31,9 +31,7 @@ struct PruneArgs {
 
 Expected<Pipeline> prune_pipeline(const PruneArgs& a) {
   const PassRegistry& registry = PassRegistry::builtin();
-  Pipeline p;
-  for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})
-    p.push_back(registry.find(name)->default_spec());
+  Pipeline p = preparation_pipeline(registry);
   Expected<PassSpec> prune = pass_spec_from_flags(*registry.find("prune"), a.prune);
   if (!prune) return prune.take_error();
   p.push_back(std::move(*prune));

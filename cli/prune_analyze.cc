@@ -6,6 +6,7 @@
 #include "formats/dataset/dataset.h"
 #include "formats/model_reader.h"
 #include "formats/tflite/reader.h"
+#include "passes/driver.h"
 #include "passes/pass_manager.h"
 #include "passes/prune_sensitivity.h"
 
@@ -26,10 +27,7 @@ int run_prune_analyze(const std::string& model, const ModelReadOptions& read, co
   if (a.data.empty()) return out.fail(fail(Errc::BadInput, {.option = "--data"}, "--analyze needs --data SAMPLES"));
   Expected<Graph> g = read_model_file(model, read);
   if (!g) return out.fail(g.take_error());
-  Pipeline prep;
-  for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})
-    prep.push_back(PassRegistry::builtin().find(name)->default_spec());
-  Expected<PassManager> pm = PassManager::from_pipeline(prep);
+  Expected<PassManager> pm = PassManager::from_pipeline(preparation_pipeline());
   if (!pm) return out.fail(pm.take_error());
   PassContext ctx;
   if (Expected<void> ok = pm->run(*g, ctx); !ok) return out.fail(ok.take_error());

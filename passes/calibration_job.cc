@@ -8,15 +8,14 @@
 #include "formats/model_reader.h"
 #include "formats/tflite/reader.h"
 #include "ir/op_traits.h"
+#include "passes/driver.h"
 #include "passes/pass_manager.h"
 
 namespace tinyopt {
 
 Pipeline quantize_preparation(bool equalize) {
   const PassRegistry& registry = PassRegistry::builtin();
-  Pipeline p;
-  for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})
-    p.push_back(registry.find(name)->default_spec());
+  Pipeline p = preparation_pipeline(registry);
   if (equalize) p.push_back(registry.find("cross-layer-equalization")->default_spec());
   return p;
 }

@@ -64,6 +64,13 @@ const char* training_flag() { return "--train"; }
 const char* teacher_flag() { return "--teacher"; }
 const char* target_flag() { return "--target"; }
 
+Pipeline preparation_pipeline(const PassRegistry& registry) {
+  Pipeline p;
+  for (const char* name : {"dequantize-hybrid-weights", "fold-batchnorm", "fuse-activations", "remove-dead"})
+    p.push_back(registry.find(name)->default_spec());
+  return p;
+}
+
 Expected<PassNeeds> pipeline_needs(const Pipeline& pipeline, const PassRegistry& registry) {
   PassNeeds all;
   for (const PassSpec& s : pipeline) {

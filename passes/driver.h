@@ -61,6 +61,10 @@ const char* training_flag();
 const char* teacher_flag();
 const char* target_flag();
 
+// The passes every optimizing preset (quantize, prune, calibrate) runs first on a float model:
+// dequantize-hybrid-weights, fold-batchnorm, fuse-activations, remove-dead.
+Pipeline preparation_pipeline(const PassRegistry& registry = PassRegistry::builtin());
+
 // What the passes of `pipeline` need together.
 Expected<PassNeeds> pipeline_needs(const Pipeline& pipeline, const PassRegistry& registry = PassRegistry::builtin());
 
