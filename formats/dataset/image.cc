@@ -4,6 +4,7 @@
 // one image file on every load.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -94,14 +95,17 @@ Expected<DecodedImage> decode_with_stb(const std::filesystem::path& path, int ch
   int w = 0, h = 0, n = 0;
   // stb_image allocates the whole image before decoding it: a 37-byte GIF can claim 15851x32769 pixels. The
   // header gives the size first; images are resized to the model input anyway.
-  if (stbi_info_from_memory(bytes, size, &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
-    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, h,
+  // A BMP stores a top-down image as a negative height, which stb_image's header reader passes on as it is.
+  const bool has_header = stbi_info_from_memory(bytes, size, &w, &h, &n);
+  const int64_t claimed_pixels = std::abs(int64_t{w}) * std::abs(int64_t{h});
+  if (has_header && claimed_pixels > kMaxImagePixels)
+    return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {} pixels read", w, std::abs(h),
                 kMaxImagePixels);
   // Nor can a file hold more pixels than its format packs into its bytes. stb_image decodes the claimed size
   // whatever the data (bytes past the end read as 0): the 328-byte TGA above still took 6 s instrumented.
-  if (static_cast<int64_t>(w) * h > max_pixels_in(*file))
+  if (claimed_pixels > max_pixels_in(*file))
     return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels cannot be held by a {}-byte file", w,
-                h, file->size());
+                std::abs(h), file->size());
   // stb_image 2.27 converts a 16-bit PNM file to another channel count with its 8-bit routine and then reads
   // past the buffer: 16-bit files are decoded with their own channels and converted by load_image.
   const int request = stbi_is_16_bit_from_memory(bytes, size) ? 0 : channels;
@@ -124,6 +128,8 @@ Expected<ImageInfo> read_image_info(const std::filesystem::path& path) {
     w = header->width, h = header->height, n = header->components;
   } else if (!stbi_info(path.c_str(), &w, &h, &n)) {
     return fail(Errc::BadInput, {.file = path.string()}, "cannot decode image: {}", stbi_failure_reason());
+  } else {
+    h = std::abs(h);  // a top-down BMP's height is negative in its header
   }
   if (w <= 0 || h <= 0 || static_cast<uint64_t>(w) * static_cast<uint64_t>(h) * 4 > kMaxImageBytes)
     return fail(Errc::BadInput, {.file = path.string()}, "image of {}x{} pixels is over the {}-byte limit", w, h, kMaxImageBytes);

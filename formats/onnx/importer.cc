@@ -159,6 +159,10 @@ Expected<void> Importer::check_supported() const {
   std::vector<Error> errors;
   for (int k = 0; k < graph_.node_size(); ++k) {
     const onnx::NodeProto& n = graph_.node(k);
+    // Every ONNX operator has at least one output, and the converters name their result after output 0.
+    if (n.output_size() == 0 || n.output(0).empty())
+      return Error{Errc::BadInput, {.file = source_, .op_kind = n.op_type()},
+                   fmt::format("node #{} '{}': op {} has no output", k, n.name(), n.op_type())};
     bool all_constant = true;
     for (const std::string& in : n.input()) all_constant = all_constant && (in.empty() || constant.count(in));
     const bool domain_ok = is_default_domain(n.domain());

@@ -229,6 +229,15 @@ TEST_CASE("onnx bad input: initializer sizes, external data") {
   }
 }
 
+TEST_CASE("onnx bad input: a node without outputs (a fuzz finding: its output 0 was read unchecked)") {
+  onnx::ModelProto m = load_proto("mlp");
+  m.mutable_graph()->mutable_node(0)->clear_output();
+  auto e = read_proto(m);
+  REQUIRE(!e);
+  CHECK(e.error().code == Errc::BadInput);
+  CHECK(e.error().to_string().find("'" + m.graph().node(0).name() + "': op MatMul has no output") != std::string::npos);
+}
+
 TEST_CASE("onnx bad input: every unsupported node in one error") {
   onnx::ModelProto m = load_proto("residual");
   m.mutable_graph()->mutable_node(0)->set_op_type("Resize");
