@@ -28,11 +28,6 @@ struct ExportArgs {
   bool json = false;
 };
 
-fs::path self_executable() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("tinyopt") : p;
-}
 
 // "kws-dscnn.int8" -> "kws_dscnn_int8": a C identifier from the model's file name.
 std::string identifier_from(const fs::path& model) {

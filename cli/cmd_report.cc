@@ -29,11 +29,6 @@ struct ReportArgs {
   std::string md_path, html_path;
 };
 
-std::filesystem::path self_executable() {
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path("tinyopt") : p;
-}
 
 Expected<Report> report_for(const std::string& path, const std::vector<Target>& targets, const ReportArgs& a) {
   Expected<Graph> g = read_model_file(path, a.read_options);

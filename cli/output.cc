@@ -64,6 +64,12 @@ std::string render_table(const std::vector<std::string>& header, const std::vect
   return out;
 }
 
+std::filesystem::path self_executable() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path("tinyopt") : p;
+}
+
 std::string with_thousands(int64_t v) {
   std::string digits = std::to_string(v < 0 ? -v : v);
   std::string out;

@@ -6,6 +6,7 @@
 // nowhere else: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ std::string render_table(const std::vector<std::string>& header, const std::vect
 
 // "1,234,567"
 std::string with_thousands(int64_t v);
+
+// This executable's path (/proc/self/exe), or "tinyopt": bundled files (targets/) are found next to it.
+std::filesystem::path self_executable();
 
 class Output {
  public:

@@ -53,5 +53,7 @@ std::string arena_maps_html(const Report& r);
 // Small shared formatting helpers: "12.3 KiB", "1.23 M".
 std::string format_bytes(int64_t bytes);
 std::string format_count(int64_t n);
+// "12.3 k cyc": a cycle count as the HTML charts label it.
+std::string cycles_label(int64_t cycles);
 
 }  // namespace tinyopt

@@ -75,7 +75,6 @@ std::string bar_chart(const Report& r, const std::string& title, const std::stri
   return svg + "</svg>\n";
 }
 
-std::string cycles_label(int64_t v) { return format_count(v) + " cyc"; }
 
 }  // namespace
 

@@ -44,7 +44,6 @@ using Metric = int64_t (*)(const LayerRow&);
 int64_t first_target_cycles(const LayerRow& l) { return l.cycles.empty() ? 0 : l.cycles[0].cycles; }
 int64_t live_bytes(const LayerRow& l) { return static_cast<int64_t>(l.live_bytes); }
 int64_t weight_bytes(const LayerRow& l) { return l.weight_bytes; }
-std::string cycles_label(int64_t v) { return format_count(v) + " cyc"; }
 
 std::string bar(std::optional<int64_t> value, double max_value, int x, int y, int width, const char* color,
                 std::string (*label)(int64_t)) {

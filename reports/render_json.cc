@@ -151,4 +151,6 @@ std::string format_count(int64_t n) {
   return fmt::format("{:.2f} M", v / 1e6);
 }
 
+std::string cycles_label(int64_t cycles) { return format_count(cycles) + " cyc"; }
+
 }  // namespace tinyopt

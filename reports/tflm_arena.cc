@@ -15,7 +15,6 @@ namespace {
 
 constexpr size_t kArenaAlignment = 16;  // MicroArenaBufferAlignment()
 
-size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 // The tail of a SingleArenaBufferAllocator whose end is 16-byte aligned: each allocation moves the tail down by
 // `size` and then down to `alignment`, i.e. the used byte count becomes align_up(used + size, alignment).

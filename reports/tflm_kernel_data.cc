@@ -8,7 +8,6 @@
 namespace tinyopt {
 namespace {
 
-size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 // C struct layout helper: appends fields with their natural alignment, then pads to the struct alignment.
 struct Layout {

@@ -17,6 +17,9 @@
 
 namespace tinyopt {
 
+// `n` rounded up to a multiple of `a` (TFLM's AlignSizeUp, used for every struct and buffer it allocates).
+constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
 struct TflmKernelData {
   size_t builtin_bytes = 0;               // parsed options (0: the parser allocates nothing)
   size_t builtin_align = 4;

@@ -4,10 +4,10 @@
 
 #include <set>
 
+#include "reports/tflm_kernel_data.h"
+
 namespace tinyopt {
 namespace {
-
-size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 // MicroMutableOpResolver<n>, member by member: the largest alignment in it is the pointer's.
 size_t op_resolver_bytes(size_t n, size_t p) {

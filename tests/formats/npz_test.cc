@@ -5,16 +5,14 @@
 #include <filesystem>
 
 #include "formats/npy/npz.h"
+#include "tests/shared_data.h"
 
 namespace tinyopt {
 namespace {
 
-std::filesystem::path fuzz_file(const char* folder, const char* file) {
-  return std::filesystem::path(TINYOPT_SOURCE_DIR) / "tests/fuzz" / folder / "npz" / file;
-}
 
 NpyArray array(const char* file, const char* key) {
-  Expected<NpzDirectory> dir = read_npz_directory(fuzz_file("corpus", file));
+  Expected<NpzDirectory> dir = read_npz_directory(test::fuzz_input("npz", "corpus", file));
   REQUIRE_MESSAGE(dir.has_value(), (dir ? "" : dir.error().to_string()));
   Expected<NpyArray> a = read_npz_array(*dir, key);
   REQUIRE_MESSAGE(a.has_value(), (a ? "" : a.error().to_string()));
@@ -40,7 +38,7 @@ TEST_CASE("npz: numpy's stored and deflated archives of Fashion-MNIST images rea
 }
 
 TEST_CASE("npz: a deflate member claiming 4 GiB in a 653-byte archive is an error, not a 4 GiB allocation") {
-  const std::filesystem::path file = fuzz_file("regressions", "deflate_member_claiming_4gib.npz");
+  const std::filesystem::path file = test::fuzz_input("npz", "regressions", "deflate_member_claiming_4gib.npz");
   Expected<NpzDirectory> dir = read_npz_directory(file);
   REQUIRE(dir.has_value());
   REQUIRE(dir->members.size() == 1);
