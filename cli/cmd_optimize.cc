@@ -34,11 +34,6 @@ struct OptimizeArgs {
   bool print_config = false, json = false;
 };
 
-fs::path self_executable() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("tinyopt") : p;
-}
 
 Expected<Pipeline> pipeline_of(const OptimizeArgs& a) {
   if (a.pipeline.empty() == a.config.empty())
@@ -81,6 +76,7 @@ int run_optimize(OptimizeArgs& a, Output& out) {
     if (!d) return out.fail(d.take_error());
     const size_t n = std::min(a.fidelity_samples, d->size());
     samples = d->slice(d->size() - n, n);
+    a.inputs.hold_out = n;  // withheld from calibration / training when the data holds at least 2n samples
   }
   std::vector<PassFigures> figures;
   DriverOptions options;
@@ -117,7 +113,7 @@ int run_optimize(OptimizeArgs& a, Output& out) {
         p["weights"] = f.model.weights;
         p["zero_weights"] = f.model.zero_weights;
         p["file_bytes"] = f.model.file_bytes;
-        p["fidelity"] = f.sqnr_db ? nlohmann::ordered_json{{"samples", samples->size()},
+        p["fidelity"] = f.sqnr_db ? nlohmann::ordered_json{{"samples", samples->size()}, {"held_out", r->held_out},
                                                           {"sqnr_db", std::isfinite(*f.sqnr_db) ? nlohmann::ordered_json(*f.sqnr_db) : nlohmann::ordered_json()},
                                                           {"top1_agreement", f.top1_agreement ? nlohmann::ordered_json(*f.top1_agreement) : nlohmann::ordered_json()}}
                                   : nlohmann::ordered_json();
@@ -129,6 +125,10 @@ int run_optimize(OptimizeArgs& a, Output& out) {
                                   {"provenance", nlohmann::ordered_json::parse(r->provenance)},
                                   {"report", a.report.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(a.report)}});
   } else {
+    if (samples)
+      out.print(r->held_out ? fmt::format("fidelity: on the last {} samples of {}, held out from the passes\n", samples->size(), data)
+                            : fmt::format("fidelity: on the last {} samples of {}, which the passes also used (fewer than {} samples: "
+                                          "nothing held out)\n", samples->size(), data, 2 * samples->size()));
     out.print(fmt::format("wrote {} ({} ops)\npipeline: {}\n", a.inputs.output, r->graph.ops.size(), r->pipeline));
     if (report) out.print(fmt::format("report: {} ({}: {})\n", a.report, report->targets[0].target.name,
                                       report->targets[0].fits ? "fits" : "does not fit"));
@@ -142,8 +142,8 @@ CommandRun add_optimize(CLI::App& sub) {
   auto a = std::make_shared<OptimizeArgs>();
   sub.footer("PIPELINE: passes separated by commas, options in braces, e.g. \"fold-batchnorm,quantize{observer=mse}\";\n"
              "`tinyopt passes` lists every pass and option. Each pass's inputs are loaded only when it needs them.\n"
-             "Fidelity figures: the last --fidelity-samples samples of --calib (else --train), which quantize also\n"
-             "calibrates on unless num-calib leaves them out.");
+             "Fidelity figures: the last --fidelity-samples samples of --calib (else --train), held out from the passes\n"
+             "when the data holds at least twice as many.");
   sub.add_option("model", a->inputs.model, "the input model (.tflite or .onnx, told apart by content)")->required();
   add_model_read_flags(sub, a->inputs.model_options);
   CLI::Option* p = sub.add_option("-p,--pipeline", a->pipeline, "the pass pipeline (text)");

@@ -47,7 +47,8 @@ int64_t file_bytes(const std::string& path) {
 int run_prune(PruneArgs& a, Output& out) {
   Expected<Pipeline> pipeline = prune_pipeline(a);
   if (!pipeline) return out.fail(pipeline.take_error());
-  if (a.analyze.enabled) return run_prune_analyze(a.inputs.model, a.inputs.model_options, pipeline->back(), a.analyze, out);
+  if (a.analyze.enabled)
+    return run_prune_analyze(a.inputs.model, a.inputs.model_options, pipeline->back(), a.analyze, a.inputs.output, out);
   if (a.inputs.output.empty())
     return out.fail(fail(Errc::BadInput, {.option = "-o"}, "prune needs -o OUT.tflite (or --analyze)"));
 
@@ -113,7 +114,7 @@ CommandRun add_prune(CLI::App& sub) {
       "--analyze measures each layer's sensitivity on --data and suggests per-layer values (no model written).");
   sub.add_option("model", a->inputs.model, "float model (.tflite or .onnx, told apart by content)")->required();
   add_model_read_flags(sub, a->inputs.model_options);
-  sub.add_option("-o,--output", a->inputs.output, "output .tflite");
+  sub.add_option("-o,--output", a->inputs.output, "output .tflite (with --analyze --shard: the part file)");
   add_pass_flags(sub, *PassRegistry::builtin().find("prune"), a->prune);
   add_analyze_flags(sub, a->analyze);
   sub.add_flag("--no-verify-each", a->no_verify_each, "skip the verifier between passes (benchmarks only)");

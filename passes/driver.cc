@@ -145,13 +145,23 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
     ctx.stats = &stats->stats;
   }
   ctx.seed = inputs.seed;
+  // The hold-out applies to the data the caller measures fidelity on: --calib when given, else --train.
+  bool held_out = false;
+  const auto withhold = [&](Dataset d, size_t limit) {
+    const size_t n = inputs.hold_out;
+    if (n > 0 && d.size() >= 2 * n) held_out = true;
+    const size_t usable = held_out ? d.size() - n : d.size();
+    return d.slice(0, limit > 0 ? std::min(limit, usable) : usable);
+  };
   std::optional<Dataset> calibration;
   if (needs_calibration && inputs.stats.empty()) {
+    DatasetOptions whole = inputs.calibration_options;
+    if (inputs.hold_out > 0) whole.max_samples = 0;  // the hold-out is counted from the end of the whole data
     Expected<Dataset> data = open_data(inputs.calibration, calibration_flag(), [&] {
-      return open_calibration_data(inputs.calibration, g, inputs.calibration_options);
+      return open_calibration_data(inputs.calibration, g, whole);
     });
     if (!data) return data.take_error();
-    calibration = std::move(*data);
+    calibration = inputs.hold_out > 0 ? withhold(std::move(*data), inputs.calibration_options.max_samples) : std::move(*data);
     ctx.calibration = &*calibration;
   }
   std::optional<Dataset> training;
@@ -166,7 +176,7 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
       return fail(Errc::BadInput, {.file = inputs.training, .option = training_flag()},
                   "training data has no labels (an .npz with keys x and y, IDX images with a labels file, or image "
                   "folders with class sub-folders)");
-    training = std::move(*data);
+    training = inputs.hold_out > 0 && inputs.calibration.empty() ? withhold(std::move(*data), 0) : std::move(*data);
     ctx.training = &*training;
   }
   // The teacher is the --teacher model, or the model as it entered the pipeline (before prune/cluster/...).
@@ -220,6 +230,7 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
   for (const PassRunRecord& r : result.records)
     result.notes.insert(result.notes.end(), r.result.notes.begin(), r.result.notes.end());
   result.calibration_samples = calibration ? calibration->size() : stats ? static_cast<size_t>(stats->stats.samples) : 0;
+  result.held_out = held_out;
   result.graph = std::move(g);
   return result;
 }

@@ -34,6 +34,10 @@ struct DriverInputs {
   std::string stats;                              // --stats FILE: precomputed calibration (tinyopt calibrate)
   uint64_t seed = 0;                              // --seed: PassContext::seed
   std::string output;                             // -o OUT.tflite
+  // The last `hold_out` samples of --calib (or, without it, of --train) are withheld from the passes, so that the
+  // caller can measure fidelity on samples no pass saw (optimize). Only when the data holds at least twice as
+  // many; smaller data is used whole and DriverResult::held_out says so.
+  size_t hold_out = 0;
 };
 
 struct DriverOptions {
@@ -50,6 +54,7 @@ struct DriverResult {
   std::vector<std::string> notes;     // every pass's notes (fallbacks), in order
   size_t calibration_samples = 0;     // 0 when no pass needed calibration data
   std::string provenance;             // the tinyopt_provenance JSON stored in the model
+  bool held_out = false;              // DriverInputs::hold_out samples were withheld from the passes
 };
 
 // The sha256 of a file, or of a folder as described above.

@@ -1,6 +1,7 @@
 // passes/prune_sensitivity.cc: the sweep and the greedy suggestion of prune_sensitivity.h.
 #include "passes/prune_sensitivity.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -46,7 +47,8 @@ int64_t zeros_in_layers(const Graph& g) {
 }  // namespace
 
 Expected<SensitivityReport> analyze_prune_sensitivity(const Graph& prepared, const PassSpec& prune, const Dataset& data,
-                                                      const std::vector<double>& levels, unsigned threads) {
+                                                      const std::vector<double>& levels, unsigned threads,
+                                                      ShardSpec shard) {
   const PassRegistry& registry = PassRegistry::builtin();
   const std::string granularity = prune.options.at("granularity");
   const bool channel = granularity == "channel", element = granularity == "element";
@@ -59,6 +61,7 @@ Expected<SensitivityReport> analyze_prune_sensitivity(const Graph& prepared, con
   SensitivityReport rep;
   rep.labelled = data.has_labels();
   rep.samples = data.size();
+  rep.shard = shard;
   Expected<Scored> base_score = score(*base, *base, data);
   if (!base_score) return base_score.take_error();
   rep.baseline = base_score->metric;
@@ -69,8 +72,10 @@ Expected<SensitivityReport> analyze_prune_sensitivity(const Graph& prepared, con
     std::vector<std::string> v = split_list_value(prune.options.at("skip"));
     return v;
   }();
+  size_t swept = 0;  // layers swept so far, in op order: shard i takes every n-th
   for (const PrunableLayer& l : layers) {
     if (matches_any(skip_list, l)) continue;
+    if (swept++ % shard.count != shard.index) continue;
     LayerSensitivity ls{l.op, l.name, prepared.tensor(l.weights).num_elements(), {}, 0};
     const std::vector<double> sweep = element || channel ? levels : std::vector<double>{-1};
     for (double level : sweep) {
@@ -115,6 +120,11 @@ Expected<SensitivityReport> analyze_prune_sensitivity(const Graph& prepared, con
     if (!element) rep.budget = 0;  // N:M: one level per layer, nothing to allocate
   }
 
+  if (shard.count == 1) suggest_prune_levels(rep);
+  return rep;
+}
+
+void suggest_prune_levels(SensitivityReport& rep) {
   // Greedy: each step moves one layer to its next level, least loss per unit saved first.
   std::vector<size_t> at(rep.layers.size(), 0);  // points taken (0: dense)
   int64_t saved = 0;
@@ -149,7 +159,42 @@ Expected<SensitivityReport> analyze_prune_sensitivity(const Graph& prepared, con
     items += fmt::format("{}#{}:{}", items.empty() ? "" : ",", rep.layers[k].op, format_float_option(rep.layers[k].suggested));
   }
   rep.suggested_layers = "[" + items + "]";
-  return rep;
+}
+
+
+Expected<SensitivityReport> merge_sensitivity_parts(std::span<const SensitivityReport> parts) {
+  if (parts.empty()) return fail(Errc::BadInput, {}, "no parts to merge");
+  const SensitivityReport& first = parts[0];
+  std::vector<int> seen(first.shard.count, 0);
+  SensitivityReport sum = first;
+  sum.layers.clear();
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const SensitivityReport& t = parts[p];
+    auto differs = [&](const std::string& what) {
+      return fail(Errc::BadInput, {}, "part {} (shard {}/{}) has another {} than part 0", p, t.shard.index, t.shard.count, what);
+    };
+    for (auto it = first.identity.begin(); it != first.identity.end(); ++it)
+      if (!t.identity.contains(it.key()) || t.identity.at(it.key()) != it.value()) return differs(it.key());
+    if (t.identity.size() != first.identity.size()) return differs("set of identity fields");
+    if (t.shard.count != first.shard.count) return differs("shard count");
+    if (t.labelled != first.labelled || t.samples != first.samples || t.baseline != first.baseline)
+      return differs("unpruned baseline");
+    if (t.saved_unit != first.saved_unit || t.total != first.total || t.budget != first.budget) return differs("budget");
+    if (seen[t.shard.index]++) return fail(Errc::BadInput, {}, "shard {}/{} is given twice", t.shard.index, t.shard.count);
+    sum.layers.insert(sum.layers.end(), t.layers.begin(), t.layers.end());
+  }
+  std::string missing;
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (!seen[i]) missing += (missing.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(seen.size());
+  if (!missing.empty()) return fail(Errc::BadInput, {}, "shard(s) missing: {}", missing);
+  // One run lists the layers in op order; the suggestion's ties are broken by that order too.
+  std::stable_sort(sum.layers.begin(), sum.layers.end(), [](const LayerSensitivity& a, const LayerSensitivity& b) { return a.op < b.op; });
+  for (size_t k = 1; k < sum.layers.size(); ++k)
+    if (sum.layers[k].op == sum.layers[k - 1].op)
+      return fail(Errc::BadInput, {}, "layer #{} is in two parts", sum.layers[k].op);
+  sum.shard = {0, 1};
+  suggest_prune_levels(sum);
+  return sum;
 }
 
 }  // namespace tinyopt

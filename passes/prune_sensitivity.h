@@ -8,12 +8,20 @@
 // The suggestion is a greedy allocation over the measured curves: starting dense, the step (a layer to its next
 // level) with the least metric lost per unit saved (weights zeroed; MACs removed for channels) is taken until the
 // budget is met. It assumes the layers' losses add up, which the user should check by pruning with it.
+//
+// Sharded (`--shard i/n`, docs/scale-out.md): shard i measures every n-th of the layers swept (in op order) on the
+// whole data, so each point is computed exactly as one run computes it; merge_sensitivity_parts joins the parts'
+// curves and makes the suggestion, equal to one run's bit for bit.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "formats/dataset/dataset.h"
+#include "formats/dataset/shard_spec.h"
 #include "passes/pass.h"
 
 namespace tinyopt {
@@ -44,11 +52,29 @@ struct SensitivityReport {
   double suggested_metric = 0;  // the baseline minus the summed losses of the suggestion (an estimate)
   std::string suggested_layers; // "[#0:0.5,#3:0.75]": the prune option value
   std::vector<LayerSensitivity> layers;
+  ShardSpec shard;              // {0, 1}: every layer, with the suggestion; else a part without it
+  // What the shards of one sweep share (model and its sha256, prune spec, data, levels, ...), set by the caller;
+  // merge_sensitivity_parts refuses parts that differ in it.
+  nlohmann::ordered_json identity = nlohmann::ordered_json::object();
+
+  nlohmann::ordered_json to_part_json() const;  // the tinyopt.prune-analyze-part/1 document
+  static Expected<SensitivityReport> from_part_json(const nlohmann::json& j);
 };
+
+inline constexpr const char* kSensitivityPartSchema = "tinyopt.prune-analyze-part/1";
 
 // `prepared` is the float graph as the prune pass would see it; `prune` the pass's spec (granularity, norm,
 // targets: the budget of the suggestion is its sparsity, or for channels its macs / params / sparsity target).
+// With `shard` other than {0, 1} only that shard's layers are measured and no suggestion is made.
 Expected<SensitivityReport> analyze_prune_sensitivity(const Graph& prepared, const PassSpec& prune, const Dataset& data,
-                                                      const std::vector<double>& levels, unsigned threads = 0);
+                                                      const std::vector<double>& levels, unsigned threads = 0,
+                                                      ShardSpec shard = {});
+
+// The greedy allocation over rep.layers' curves (sets suggested, suggested_layers, suggested_metric, budget_met).
+void suggest_prune_levels(SensitivityReport& rep);
+
+// Joins the parts of one sweep (every shard exactly once, the same identity) and suggests. Errors (BadInput): a
+// part of another sweep (naming the first differing field), a shard missing or given twice.
+Expected<SensitivityReport> merge_sensitivity_parts(std::span<const SensitivityReport> parts);
 
 }  // namespace tinyopt

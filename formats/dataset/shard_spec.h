@@ -1,5 +1,6 @@
 // formats/dataset/shard_spec.h: "--shard i/n", the one shard syntax of calibrate, verify and analyze: shard i
-// (0-based) of n contiguous, almost equal parts of a dataset (Dataset::shard), so that a Kubernetes Indexed Job's
+// (0-based) of n contiguous, almost equal parts of a dataset (Dataset::shard; `prune --analyze` shards its layers
+// instead, passes/prune_sensitivity.h), so that a Kubernetes Indexed Job's
 // JOB_COMPLETION_INDEX or a Slurm array's SLURM_ARRAY_TASK_ID can be passed as i unchanged.
 #pragma once
 
