@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "formats/dataset/dataset.h"
 #include "formats/model_reader.h"
@@ -48,7 +49,12 @@ struct DistillOptions {
   int64_t prune_begin = 0;
   int64_t prune_end = 0;
   int64_t prune_every = 100;
+  bool qat = false;
 };
+
+// The metadata entry through which QAT's learned activation ranges reach the quantize pass (passes/quantize.cc
+// reads and removes it): JSON {"tensor name": [min, max], ...}.
+constexpr const char* kQatRangesMetadata = "tinyopt_qat_ranges";
 
 std::string shape_text(const Shape& s) { return shape_to_string(s); }
 
@@ -142,6 +148,7 @@ class DistillPass : public Pass {
     tc.schedule = {.kind = o_.schedule, .lr = o_.lr, .min_lr = o_.lr * 0.01, .step_size = o_.lr_step,
                    .gamma = o_.lr_gamma, .total_steps = 1, .warmup_steps = o_.warmup};
     WeightConstraints c = constraints_from_weights(g);
+    tc.qat = o_.qat;
     tc.masks = std::move(c.masks);
     tc.ties = std::move(c.ties);
     s.epochs = o_.epochs;
@@ -153,6 +160,15 @@ class DistillPass : public Pass {
     Expected<DistillReport> d = run_distillation(g, *teacher, data, std::move(s), ctx);
     if (!d) return d.take_error();
 
+    std::erase_if(g.metadata, [](const MetadataEntry& m) { return m.name == kQatRangesMetadata; });
+    if (o_.qat) {
+      nlohmann::ordered_json ranges = nlohmann::ordered_json::object();
+      for (const auto& [name, range] : d->qat_ranges) ranges[name] = {range.first, range.second};
+      const std::string text = ranges.dump();
+      g.metadata.push_back({kQatRangesMetadata, std::vector<uint8_t>(text.begin(), text.end())});
+      r.notes.push_back(fmt::format("distill: QAT learned the ranges of {} activations; a following quantize uses them",
+                                    d->qat_ranges.size()));
+    }
     r.changed = d->steps > 0;
     std::string held;
     if (d->agreement) held += fmt::format(", agreement {}", pct(*d->agreement));
@@ -165,6 +181,7 @@ class DistillPass : public Pass {
                             d->steps, d->steps == 1 ? "" : "s", d->epochs, d->epochs == 1 ? "" : "s", d->early_stop ? ", stopped early" : "",
                             d->train_samples, fmt::format("{} zeros kept, {} clustered tensors tied", c.masked_weights, c.tied_tensors),
                             d->first_loss, d->last_loss, held);
+    if (o_.qat) r.summary += "; quantization-aware (int8 fake-quant)";
     if (pruning_.active()) r.summary += fmt::format("; gradual {} pruning", o_.prune_granularity);
     r.counters = {{"steps", d->steps}, {"epochs", d->epochs}, {"train_samples", d->train_samples},
                   {"holdout_samples", d->holdout_samples}, {"best_epoch", d->best_epoch},
@@ -233,7 +250,9 @@ PassInfo distill_pass_info() {
        option("final-sparsity", &O::final_sparsity, "element: sparsity from prune-end on", OptionRange{0, 0.99}),
        option("prune-begin", &O::prune_begin, "step of the first re-masking", OptionRange{0, 1e12}),
        option("prune-end", &O::prune_end, "step where the final sparsity is reached (0: 3/4 of the steps)", OptionRange{0, 1e12}),
-       option("prune-every", &O::prune_every, "steps between re-maskings", OptionRange{1, 1e12})},
+       option("prune-every", &O::prune_every, "steps between re-maskings", OptionRange{1, 1e12}),
+       option("qat", &O::qat, "quantization-aware: int8 fake-quantized filters and activations; quantize then uses the "
+              "learned activation ranges")},
       make_distill, PassNeeds{.training_data = true, .teacher = true});
 }
 

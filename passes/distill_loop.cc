@@ -270,6 +270,7 @@ Expected<DistillReport> run_distillation(Graph& student, const Graph& teacher, c
     trainer.read_parameters(*best);
   }
   trainer.write_parameters(student);
+  report.qat_ranges = trainer.qat_ranges();
   return report;
 }
 

@@ -38,6 +38,7 @@ struct DistillReport {
   int best_epoch = 0;                   // the epoch whose weights were kept (0: the last, no held-out data)
   bool early_stop = false;
   double final_sparsity = 0;            // gradual pruning's final target (0 when off)
+  std::vector<std::pair<std::string, std::pair<float, float>>> qat_ranges;  // QAT: learned activation ranges
 };
 
 // Trains `student` in place (on success) towards `teacher` on `data`.

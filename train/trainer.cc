@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "train/batching.h"
+#include "train/fake_quant.h"
 #include "train/losses.h"
 #include "ir/rng.h"
 
@@ -95,8 +96,24 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Graph& model, TrainConf
         tg.tensor(tg.outputs[0]).shape != g.tensor(t->output_).shape)
       return fail(Errc::BadInput, {.file = c.teacher->source}, "teacher input/output shapes differ from the student's");
   }
+  if (c.qat) {
+    for (const Op& op : g.ops) {
+      const bool weighted = op.kind == OpKind::Conv2D || op.kind == OpKind::DepthwiseConv2D || op.kind == OpKind::FullyConnected;
+      if (!weighted && op.kind != OpKind::Add && op.kind != OpKind::Sub && op.kind != OpKind::Mul) continue;
+      for (TensorId out : op.outputs)
+        if (!g.tensor(out).is_constant && g.tensor(out).dtype == DType::Float32) t->fq_tensors_.push_back(out);
+      if (!weighted) continue;
+      auto it = std::find(params.begin(), params.end(), op.input(1));
+      if (it == params.end()) continue;
+      // quantize's axes: CONV_2D 0, DEPTHWISE_CONV_2D 3, FULLY_CONNECTED per tensor.
+      const int axis = op.kind == OpKind::Conv2D ? 0 : op.kind == OpKind::DepthwiseConv2D ? 3 : -1;
+      t->fq_weights_.emplace_back(static_cast<size_t>(it - params.begin()), axis);
+    }
+    t->fq_ranges_.assign(t->fq_tensors_.size(), {1.f, 0.f});
+  }
   for (int w = 0; w < workers; ++w) {
     t->tapes_.push_back(std::make_unique<Tape>(*t->program_));
+    if (c.qat) t->tapes_.back()->set_fake_quant(t->fq_tensors_);
     if (t->teacher_) t->teacher_tapes_.push_back(std::make_unique<Tape>(*t->teacher_));
   }
   for (size_t i = 0; i < params.size(); ++i) {
@@ -210,7 +227,28 @@ Expected<double> Trainer::step(std::span<const float> inputs, std::span<const in
     return fail(Errc::BadInput, {.option = "labels"}, "the {} loss needs {} per sample",
                 need_labels ? "cross-entropy" : "MSE", need_labels ? "a label" : "a target");
   const int workers = static_cast<int>(tapes_.size());
+  fq_masters_.resize(fq_weights_.size());
+  for (size_t k = 0; k < fq_weights_.size(); ++k) {  // QAT: the fake-quantized filters in place for this step
+    const auto [i, axis] = fq_weights_[k];
+    std::span<float> v = slots_[i].value;
+    fq_masters_[k].assign(v.begin(), v.end());
+    fake_quantize_weights(v, program_->graph().tensor(program_->parameters()[i]).shape, axis);
+  }
+  for (auto& tape : tapes_)
+    if (!fq_tensors_.empty()) tape->ranges() = fq_ranges_;
   run_parallel(workers, [&](int w) { run_worker(w, inputs, labels, targets, w * per_worker_, count); });
+  for (size_t k = 0; k < fq_weights_.size(); ++k)
+    std::copy(fq_masters_[k].begin(), fq_masters_[k].end(), slots_[fq_weights_[k].first].value.begin());
+  for (size_t k = 0; k < fq_ranges_.size(); ++k) {  // batch range over the workers in order, then the average
+    std::pair<float, float> seen = tapes_[0]->observed()[k];
+    for (int w = 1; w < workers; ++w) {
+      const auto& o = tapes_[static_cast<size_t>(w)]->observed()[k];
+      seen = {std::min(seen.first, o.first), std::max(seen.second, o.second)};
+    }
+    auto& r = fq_ranges_[k];
+    const auto m = static_cast<float>(config_.qat_momentum);
+    r = r.first > r.second ? seen : std::pair<float, float>{m * r.first + (1 - m) * seen.first, m * r.second + (1 - m) * seen.second};
+  }
   double loss = 0;
   for (double l : worker_loss_) loss += l;
   // A non-finite loss leaves the parameters as they were, so the caller can tell what produced it.
@@ -291,6 +329,13 @@ Expected<std::vector<EpochReport>> Trainer::fit(const Dataset& data) {
 
 void Trainer::write_parameters(Graph& model) const {
   for (TensorId id : program_->parameters()) model.tensor(id).data = program_->graph().tensor(id).data;
+}
+
+std::vector<std::pair<std::string, std::pair<float, float>>> Trainer::qat_ranges() const {
+  std::vector<std::pair<std::string, std::pair<float, float>>> out;
+  for (size_t k = 0; k < fq_tensors_.size(); ++k)
+    if (fq_ranges_[k].first <= fq_ranges_[k].second) out.emplace_back(program_->graph().tensor(fq_tensors_[k]).name, fq_ranges_[k]);
+  return out;
 }
 
 void Trainer::read_parameters(const Graph& model) {

@@ -59,6 +59,12 @@ struct TrainConfig {
   std::vector<TensorId> frozen;                                  // constants that are not trained
   // Per parameter: a tie group per element (-1: untied), groups numbered from 0 within the tensor.
   std::vector<std::pair<TensorId, std::vector<int32_t>>> ties;
+  // Quantization-aware training (train/fake_quant.h): forward and backward run on int8 fake-quantized filters
+  // (the optimiser updates the float ones: straight-through) and the outputs of CONV_2D / DEPTHWISE_CONV_2D /
+  // FULLY_CONNECTED / ADD / SUB / MUL are fake-quantized per tensor to ranges that start as the first batch's
+  // min / max and then follow an exponential moving average (range = m * range + (1 - m) * batch range).
+  bool qat = false;
+  double qat_momentum = 0.99;
   std::function<void(const EpochReport&)> on_epoch;              // progress callback
 };
 
@@ -85,6 +91,8 @@ class Trainer {
   std::span<const float> parameter_values(TensorId id) const { return program_->graph().tensor(id).values<float>(); }
   const Graph& trained_graph() const { return program_->graph(); }
   int64_t steps_taken() const { return optimizer_.steps_taken(); }
+  // QAT: each fake-quantized activation's name and learned range (empty without qat).
+  std::vector<std::pair<std::string, std::pair<float, float>>> qat_ranges() const;
 
  private:
   explicit Trainer(TrainConfig config) : config_(std::move(config)), optimizer_(config_.optimizer) {}
@@ -102,6 +110,10 @@ class Trainer {
   std::vector<std::vector<uint8_t>> masks_;  // per parameter (aligned with program_->parameters())
   std::vector<std::vector<int32_t>> ties_;   // per parameter (aligned likewise); empty: untied
   std::vector<double> tie_sums_;
+  std::vector<TensorId> fq_tensors_;                   // QAT: fake-quantized activations
+  std::vector<std::pair<float, float>> fq_ranges_;     // their ranges (min > max: not yet observed)
+  std::vector<std::pair<size_t, int>> fq_weights_;     // QAT: parameter index, quantization axis (-1 per tensor)
+  std::vector<std::vector<float>> fq_masters_;         // the float filters while the fake-quantized ones are in place
   TensorId output_ = kNoTensor, logits_ = kNoTensor;
   int end_op_ = 0;
   float beta_ = 1.f;

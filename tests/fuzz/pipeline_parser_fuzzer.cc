@@ -57,7 +57,7 @@ const PassRegistry& pipeline_fuzz_registry() {
               spec("initial-sparsity", OptionKind::Float, "0", {}, 0, 0.99),
               spec("final-sparsity", OptionKind::Float, "0", {}, 0, 0.99),
               spec("prune-begin", OptionKind::Int, "0", {}, 0, 1e12), spec("prune-end", OptionKind::Int, "0", {}, 0, 1e12),
-              spec("prune-every", OptionKind::Int, "100", {}, 1, 1e12)}),
+              spec("prune-every", OptionKind::Int, "100", {}, 1, 1e12), spec("qat", OptionKind::Bool, "false")}),
         info("fold-batchnorm", {}),
         info("fuse-activations", {}),
         info("prune",

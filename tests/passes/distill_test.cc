@@ -5,6 +5,7 @@
 //  - Gradual element pruning reaches its final sparsity; N:M keeps its blocks.
 //  - Label-free distillation, MSE for a model without SOFTMAX.
 //  - Bad input: teacher mismatch, labels out of range, empty training set, epochs 0, a NaN (step and op named).
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -18,7 +19,10 @@
 #include "passes/prune_layers.h"
 #include "passes/prune_masks.h"
 #include "train/model_builder.h"
+#include "train/fake_quant.h"
 #include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
 
 namespace tinyopt {
 namespace {
@@ -198,6 +202,42 @@ TEST_CASE("gradual pruning inside distill reaches the final sparsity") {
   REQUIRE_MESSAGE(r2.result, message(r2));
   for (const PrunableLayer& l : prunable_layers(nm))
     CHECK(satisfies_n_m(nm.tensor(l.weights), nm.ops[static_cast<size_t>(l.op)].kind, 2, 4));
+}
+
+TEST_CASE("QAT: distill{qat=true} learns activation ranges and the following quantize uses them") {
+  const Graph teacher = toy_teacher();
+  const Dataset data = toy_dataset(128, 10);
+  Graph s = teacher;
+  Run r = run_distill(s, teacher, data, "steps=8,batch=16,holdout=0,qat=true");
+  REQUIRE_MESSAGE(r.result, message(r));
+  const auto entry = std::find_if(s.metadata.begin(), s.metadata.end(), [](const MetadataEntry& m) { return m.name == "tinyopt_qat_ranges"; });
+  REQUIRE(entry != s.metadata.end());
+  const nlohmann::json ranges = nlohmann::json::parse(entry->data.begin(), entry->data.end());
+  const std::string conv_out = s.tensor(s.ops[0].outputs[0]).name;
+  REQUIRE(ranges.contains(conv_out));
+  const float lo = ranges[conv_out][0].get<float>(), hi = ranges[conv_out][1].get<float>();
+  CHECK(lo <= 0.f);  // a ReLU output: the range starts at 0
+  CHECK(hi > 0.f);
+
+  Expected<Pipeline> p = parse_pipeline("quantize");
+  REQUIRE(p);
+  Expected<PassManager> pm = PassManager::from_pipeline(*p);
+  REQUIRE(pm);
+  PassContext ctx;
+  ctx.calibration = &data;
+  REQUIRE(pm->run(s, ctx));
+  CHECK(pm->records().back().result.counters.at("learned_ranges") == static_cast<int64_t>(ranges.size()));
+  const Tensor& q = s.tensor(s.ops[0].outputs[0]);
+  REQUIRE(q.quant);
+  CHECK(q.quant->scale[0] == doctest::Approx((hi - std::min(lo, 0.f)) / 255.0).epsilon(1e-6));
+  CHECK(std::none_of(s.metadata.begin(), s.metadata.end(), [](const MetadataEntry& m) { return m.name == "tinyopt_qat_ranges"; }));
+
+  // Fake-quantized weights are what int8 symmetric per-channel quantization gives back.
+  std::vector<float> w = {0.5f, -0.25f, 0.1f, 1.0f, 0.3f, -2.0f};
+  fake_quantize_weights(w, {2, 3}, 0);
+  CHECK(w[0] == doctest::Approx(0.5f));
+  CHECK(w[2] == doctest::Approx(std::lround(0.1f / (0.5f / 127)) * (0.5f / 127)));
+  CHECK(w[5] == doctest::Approx(-2.0f));
 }
 
 TEST_CASE("distill refuses bad input, naming it, and leaves the model alone") {
