@@ -151,7 +151,8 @@ CommandRun add_optimize(CLI::App& sub) {
   sub.add_flag("--print-config", a->print_config, "print the pipeline as a JSON config (every option) and exit");
   sub.add_option("--calib", a->inputs.calibration, "calibration samples (passes that calibrate: quantize)");
   sub.add_option("--stats", a->inputs.stats, "precomputed statistics from tinyopt calibrate (instead of --calib)");
-  sub.add_option("--train", a->inputs.training, "labelled training data (passes that train: distill)");
+  sub.add_option("--train", a->inputs.training, "training samples (passes that train: distill; labels optional)");
+  sub.add_option("--labels", a->inputs.training_labels, "labels of the --train samples (.npy or IDX)");
   sub.add_option("--teacher", a->inputs.teacher, "teacher model for distillation (default: the input model)");
   sub.add_option("--target", a->inputs.target, "target board (passes that optimize for one; --report)");
   sub.add_option("--seed", a->inputs.seed, "random seed of the passes (default 0)");

@@ -14,6 +14,7 @@ std::vector<std::pair<std::string, std::string>> needs_of(const PassInfo& p) {
   std::vector<std::pair<std::string, std::string>> out;
   if (p.needs.calibration) out.emplace_back("calibration", calibration_flag());
   if (p.needs.labelled_data) out.emplace_back("labelled-data", training_flag());
+  if (p.needs.training_data) out.emplace_back("training-data", training_flag());
   if (p.needs.teacher) out.emplace_back("teacher", teacher_flag());
   if (p.needs.target) out.emplace_back("target", target_flag());
   return out;

@@ -38,6 +38,7 @@ inline void add_model_read_flags(CLI::App& sub, ModelReadOptions& options) {
 CommandRun add_calibrate(CLI::App& sub);
 CommandRun add_compress(CLI::App& sub);
 CommandRun add_convert(CLI::App& sub);
+CommandRun add_distill(CLI::App& sub);
 CommandRun add_export(CLI::App& sub);
 CommandRun add_inspect(CLI::App& sub);
 CommandRun add_merge(CLI::App& sub);

@@ -34,6 +34,8 @@ const Command kCommands[] = {
     {"compress", "Store int8 weights in TFLite Micro's TFLM_DECODE encodings (LUT / prune) where it saves flash",
      add_compress},
     {"convert", "Convert a float ONNX model (PyTorch export) to a float .tflite", add_convert},
+    {"distill", "Knowledge-distillation fine-tuning of a (pruned, clustered) float model towards a teacher",
+     add_distill},
     {"export", "Write a model as C++ sources (array, arena size, op resolver) or an Arduino library", add_export},
     {"inspect", "Show a model's inputs, outputs, ops, parameters and MACs", add_inspect},
     {"merge", "Combine the parts of sharded calibrate / verify runs into one result (exactly)", add_merge},

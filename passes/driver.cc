@@ -78,6 +78,7 @@ Expected<PassNeeds> pipeline_needs(const Pipeline& pipeline, const PassRegistry&
     if (!info) return fail(Errc::BadInput, {}, "unknown pass '{}'", s.name);
     all.calibration |= info->needs.calibration;
     all.labelled_data |= info->needs.labelled_data;
+    all.training_data |= info->needs.training_data;
     all.teacher |= info->needs.teacher;
     all.target |= info->needs.target;
   }
@@ -97,7 +98,8 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
 
   // Every missing input is found before any is loaded, in pipeline order.
   const PassSpec* needs_calibration = first_needing(pipeline, registry, &PassNeeds::calibration);
-  const PassSpec* needs_training = first_needing(pipeline, registry, &PassNeeds::labelled_data);
+  const PassSpec* needs_labels = first_needing(pipeline, registry, &PassNeeds::labelled_data);
+  const PassSpec* needs_training = needs_labels ? needs_labels : first_needing(pipeline, registry, &PassNeeds::training_data);
   const PassSpec* needs_target = first_needing(pipeline, registry, &PassNeeds::target);
   if (!inputs.stats.empty()) {
     if (!needs_calibration)
@@ -108,12 +110,15 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
     return missing_input(*needs_calibration, "calibration samples", calibration_flag(), "DATA");
   }
   if (needs_training && inputs.training.empty())
-    return missing_input(*needs_training, "labelled training data", training_flag(), "DATA");
+    return missing_input(*needs_training, needs_labels ? "labelled training data" : "training samples", training_flag(), "DATA");
+  if (!needs_training && !inputs.training_labels.empty())
+    return fail(Errc::BadInput, {.option = "--labels"}, "no pass of the pipeline uses training data");
   if (needs_target && inputs.target.empty())
     return missing_input(*needs_target, "a target board", target_flag(), "NAME|FILE.json");
 
   PassContext ctx;
   ctx.progress = options.progress;
+  ctx.on_progress = options.on_progress;
   // The library's errors name the data's files; only a path that is not there is the flag's own error.
   auto open_data = [&](const std::string& path, const char* flag, auto&& open) -> Expected<Dataset> {
     if (std::error_code ec; !std::filesystem::exists(path, ec))
@@ -167,12 +172,18 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
   std::optional<Dataset> training;
   if (needs_training) {
     DatasetOptions options;
+    options.max_samples = inputs.training_max;
     for (TensorId id : g.inputs) options.inputs.push_back({.tensor = g.tensor(id).name, .shape = g.tensor(id).shape});
+    if (!inputs.training_labels.empty())
+      if (std::error_code ec; !std::filesystem::exists(inputs.training_labels, ec))
+        return fail(Errc::BadInput, {.file = inputs.training_labels, .option = "--labels"}, "no such file");
     Expected<Dataset> data = open_data(inputs.training, training_flag(), [&] {
+      if (!inputs.training_labels.empty())
+        return open_dataset(std::vector<std::filesystem::path>{inputs.training}, inputs.training_labels, options);
       return open_dataset(inputs.training, options);
     });
     if (!data) return data.take_error();
-    if (!data->has_labels() && !data->has_targets())
+    if (needs_labels && !data->has_labels() && !data->has_targets())
       return fail(Errc::BadInput, {.file = inputs.training, .option = training_flag()},
                   "training data has no labels (an .npz with keys x and y, IDX images with a labels file, or image "
                   "folders with class sub-folders)");
@@ -215,6 +226,7 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
   const std::pair<const char*, const std::string*> used[] = {
       {calibration_flag(), calibration ? &inputs.calibration : nullptr}, {"--stats", stats ? &inputs.stats : nullptr},
       {training_flag(), training ? &inputs.training : nullptr},
+      {"--labels", training && !inputs.training_labels.empty() ? &inputs.training_labels : nullptr},
       {teacher_flag(), teacher && !inputs.teacher.empty() ? &inputs.teacher : nullptr}};
   for (const auto& [flag, path] : used) {
     if (!path) continue;

@@ -9,6 +9,8 @@
 // pass needs are not read at all. Printing (summary lines, JSON) is the caller's: the driver returns records.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,7 +29,9 @@ struct DriverInputs {
   ModelReadOptions model_options;                 // --keep-nchw-input (ONNX)
   std::string calibration;                        // --calib DATA: samples of the model input
   DatasetOptions calibration_options;             // --scale, --offset, --num-calib (inputs come from the model)
-  std::string training;                           // --train DATA: labelled samples (formats/dataset/dataset.h)
+  std::string training;                           // --train DATA: training samples (formats/dataset/dataset.h)
+  std::string training_labels;                    // --labels Y: labels of --train's samples (.npy or IDX)
+  size_t training_max = 0;                        // keep only the first N training samples (0: all)
   std::string teacher;                            // --teacher FILE (default: the model as it entered)
   std::string target;                             // --target T: a bundled target name or a .json file
   std::optional<std::filesystem::path> targets_dir;  // where target names are looked up
@@ -45,6 +49,8 @@ struct DriverOptions {
   bool progress = false;                                 // passes may draw progress bars on stderr
   bool provenance = true;                                // stamp tinyopt_provenance (false: only tinyopt_pipeline)
   std::vector<std::unique_ptr<PassInstrument>> instruments;  // summary lines, IR dumps
+  // Per-epoch figures of long passes (PassContext::on_progress); may be empty.
+  std::function<void(const std::string&, const std::map<std::string, double>&)> on_progress;
 };
 
 struct DriverResult {

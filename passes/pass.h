@@ -83,12 +83,14 @@ struct PassResult {
 struct PassContext {
   const Dataset* calibration = nullptr;         // samples for calibration (quantize), evaluation (prune, distill)
   const CalibrationStats* stats = nullptr;      // precomputed activation statistics (quantize skips calibrating)
-  const Dataset* training = nullptr;            // labelled training samples (distillation with labels)
+  const Dataset* training = nullptr;            // training samples (labelled unless the pass takes unlabelled ones)
   const Graph* teacher = nullptr;               // the float teacher for distillation
   const Target* target = nullptr;               // the board a pass optimizes for
   uint64_t seed = 0;
   bool progress = false;                        // a progress bar on stderr is allowed (stderr is a terminal)
   std::function<void(const std::string&)> log;  // debug lines; may be empty
+  // Figures of a long pass as it runs (distill: one call per epoch with "epoch", "step", "loss", ...); may be empty.
+  std::function<void(const std::string& pass, const std::map<std::string, double>& figures)> on_progress;
   void debug(const std::string& line) const { if (log) log(line); }
 };
 
@@ -112,6 +114,7 @@ using PassFactory = std::function<Expected<std::unique_ptr<Pass>>(const PassSpec
 struct PassNeeds {
   bool calibration = false;    // samples of the model inputs (--calib)
   bool labelled_data = false;  // training samples with labels (--train)
+  bool training_data = false;  // training samples, labels optional (--train [--labels]): distillation
   bool teacher = false;        // a teacher model (--teacher, or the model as it entered the pipeline)
   bool target = false;         // a target board (--target)
 };

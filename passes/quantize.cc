@@ -26,6 +26,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "calibration/calibrate.h"
 #include "ir/op_traits.h"
@@ -108,7 +109,20 @@ class QuantizePass : public Pass {
     }
 
     // 4. parameters
-    Expected<ActivationParams> chosen = choose_activation_params(g, *stats, activations, tensor_type);
+    // Ranges learned by quantization-aware training (distill{qat=true}) win over calibration for their tensors.
+    std::map<std::string, Range> learned;
+    for (auto it = g.metadata.begin(); it != g.metadata.end(); ++it) {
+      if (it->name != "tinyopt_qat_ranges") continue;
+      const nlohmann::json j = nlohmann::json::parse(it->data.begin(), it->data.end(), nullptr, false);
+      if (j.is_object())
+        for (const auto& [name, v] : j.items())
+          if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number())
+            learned[name] = Range{v[0].get<float>(), v[1].get<float>()};
+      g.metadata.erase(it);
+      break;
+    }
+    if (!learned.empty()) result_.counters["learned_ranges"] = static_cast<int64_t>(learned.size());
+    Expected<ActivationParams> chosen = choose_activation_params(g, *stats, activations, tensor_type, learned);
     if (!chosen) return chosen.take_error();
     for (std::string& n : chosen->notes) note(std::move(n));
     if (o_.observer == ObserverKind::Percentile || o_.observer == ObserverKind::Mse || o_.observer == ObserverKind::Kl)

@@ -34,7 +34,8 @@ std::set<TensorId> float_activation_tensors(const Graph& g) {
 
 Expected<ActivationParams> choose_activation_params(const Graph& g, const CalibrationStats& stats,
                                                   const std::set<TensorId>& activations,
-                                                  const std::vector<DType>& tensor_type) {
+                                                  const std::vector<DType>& tensor_type,
+                                                  const std::map<std::string, Range>& learned) {
 ActivationParams chosen;
   UnionFind uf(g.tensors.size());
   for (const Op& op : g.ops) {
@@ -54,13 +55,20 @@ ActivationParams chosen;
   std::vector<std::optional<Range>> group_range(g.tensors.size());
   std::vector<std::optional<QuantParams>> group_fixed(g.tensors.size());
   int unclipped = 0;
+  // A group holding a learned range takes only learned ranges: the ops that share their input's parameters
+  // (RESHAPE, pools, ...) pass the fake-quantized values on, so their calibrated range would only widen it.
+  std::vector<bool> group_learned(g.tensors.size(), false);
+  for (TensorId id : activations)
+    if (learned.count(g.tensor(id).name)) group_learned[static_cast<size_t>(uf.find(id))] = true;
   for (TensorId id : activations) {
     const Tensor& t = g.tensor(id);
+    if (group_learned[static_cast<size_t>(uf.find(id))] && !learned.count(t.name)) continue;
     RangeRequest req{.levels = tensor_type[static_cast<size_t>(id)] == DType::Int16 ? 65536 : 256,
                      .symmetric = tensor_type[static_cast<size_t>(id)] == DType::Int16,
                      .clip = !keep_extremes[static_cast<size_t>(uf.find(id))]};
     unclipped += !req.clip;
-    std::optional<Range> r = stats.range(t.name, req);
+    const auto own = learned.find(t.name);
+    std::optional<Range> r = own != learned.end() ? std::optional<Range>(own->second) : stats.range(t.name, req);
     if (!r) return fail(Errc::BadInput, {.file = g.source, .tensor = t.name}, "no calibration statistics for this tensor");
     auto& gr = group_range[static_cast<size_t>(uf.find(id))];
     gr = gr ? Range{std::min(gr->min, r->min), std::max(gr->max, r->max)} : *r;

@@ -7,6 +7,7 @@
 // a model output) keep their observed range under clipping observers.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,9 +27,11 @@ struct ActivationParams {
   std::vector<std::string> notes;                  // fallbacks: zero-width ranges
 };
 
-// `tensor_type[id]` is the activation type each tensor gets (int8, or int16 in 16x8).
+// `tensor_type[id]` is the activation type each tensor gets (int8, or int16 in 16x8). `learned` ranges (by tensor
+// name: quantization-aware training's, passes/distill.cc) replace the statistics' for the tensors they name.
 Expected<ActivationParams> choose_activation_params(const Graph& g, const CalibrationStats& stats,
                                                     const std::set<TensorId>& activations,
-                                                    const std::vector<DType>& tensor_type);
+                                                    const std::vector<DType>& tensor_type,
+                                                    const std::map<std::string, Range>& learned = {});
 
 }  // namespace tinyopt

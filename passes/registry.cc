@@ -12,6 +12,7 @@ PassInfo cluster_pass_info();
 PassInfo compress_pass_info();
 PassInfo cross_layer_equalization_pass_info();
 PassInfo dequantize_hybrid_weights_pass_info();
+PassInfo distill_pass_info();
 PassInfo fold_batchnorm_pass_info();
 PassInfo fuse_activations_pass_info();
 PassInfo prune_pass_info();
@@ -24,6 +25,7 @@ static std::vector<PassInfo> builtin_pass_list() {
       compress_pass_info(),
       cross_layer_equalization_pass_info(),
       dequantize_hybrid_weights_pass_info(),
+      distill_pass_info(),
       fold_batchnorm_pass_info(),
       fuse_activations_pass_info(),
       prune_pass_info(),

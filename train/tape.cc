@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "train/fake_quant.h"
+
 namespace tinyopt {
 namespace {
 
@@ -152,7 +154,24 @@ void Tape::forward() {
     }
     for (TensorId id : op.outputs) outs.push_back(reinterpret_cast<uint8_t*>(values_[static_cast<size_t>(id)].data()));
     program_->forward_[i]->eval({ins, outs, {scratch, program_->forward_[i]->scratch_bytes()}});
+    if (fq_index_.empty()) continue;
+    for (TensorId id : op.outputs) {
+      const int k = fq_index_[static_cast<size_t>(id)];
+      if (k < 0) continue;
+      std::span<float> v(values_[static_cast<size_t>(id)].data(), static_cast<size_t>(g.tensor(id).num_elements()));
+      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+      fq_observed_[static_cast<size_t>(k)] = {*lo, *hi};
+      const auto [rmin, rmax] = fq_ranges_[static_cast<size_t>(k)];
+      if (rmin < rmax) fake_quantize_activations(v, rmin, rmax);
+    }
   }
+}
+
+void Tape::set_fake_quant(const std::vector<TensorId>& tensors) {
+  fq_index_.assign(program_->graph().tensors.size(), -1);
+  for (size_t k = 0; k < tensors.size(); ++k) fq_index_[static_cast<size_t>(tensors[k])] = static_cast<int>(k);
+  fq_ranges_.assign(tensors.size(), {1.f, 0.f});
+  fq_observed_.assign(tensors.size(), {0.f, 0.f});
 }
 
 void Tape::zero_grad() {

@@ -70,6 +70,12 @@ class Tape {
   std::span<float> grad(TensorId id);
 
   void forward();
+  // Quantization-aware training: after the op producing each of `tensors` runs, its output's min / max are
+  // recorded (observed()) and, when ranges()[k] is a range (min < max), the output is fake-quantized to it in place
+  // (train/fake_quant.h; the backward passes gradients straight through).
+  void set_fake_quant(const std::vector<TensorId>& tensors);
+  std::vector<std::pair<float, float>>& ranges() { return fq_ranges_; }
+  const std::vector<std::pair<float, float>>& observed() const { return fq_observed_; }
   // Zeroes every gradient buffer (activations and parameters).
   void zero_grad();
   // Runs the backward kernels of ops end_op-1 down to 0. The loss's gradient must have been written into grad()
@@ -82,6 +88,8 @@ class Tape {
   std::vector<std::vector<float>> values_;  // per tensor; empty for constants
   std::vector<std::vector<float>> grads_;   // per tensor; empty when no gradient is needed
   std::vector<float> scratch_;              // float storage: aligned for the kernels' 16-byte requirement
+  std::vector<int> fq_index_;               // per tensor: index into the fake-quant lists, -1 none
+  std::vector<std::pair<float, float>> fq_ranges_, fq_observed_;
 };
 
 }  // namespace tinyopt

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "train/batching.h"
+#include "train/fake_quant.h"
 #include "train/losses.h"
 #include "ir/rng.h"
 
@@ -53,7 +54,8 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Graph& model, TrainConf
   t->classes_ = static_cast<int>(g.tensor(t->output_).num_elements() / t->per_worker_);
   t->end_op_ = static_cast<int>(g.ops.size());
   if (auto p = g.producer(t->output_); p && g.ops[static_cast<size_t>(*p)].kind == OpKind::Softmax &&
-                                       *p == static_cast<int>(g.ops.size()) - 1 && c.loss != LossKind::MeanSquaredError) {
+                                       *p == static_cast<int>(g.ops.size()) - 1 && c.loss != LossKind::MeanSquaredError &&
+                                       c.loss != LossKind::TeacherMse) {
     const Op& sm = g.ops[static_cast<size_t>(*p)];
     t->logits_ = sm.inputs[0];
     t->end_op_ = *p;
@@ -73,7 +75,15 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Graph& model, TrainConf
                   "mask has {} entries, the tensor {}", mask.size(), g.tensor(id).num_elements());
     t->masks_[static_cast<size_t>(it - params.begin())] = mask;
   }
-  if (c.loss == LossKind::Distillation) {
+  t->ties_.assign(params.size(), {});
+  for (auto& [id, tie] : c.ties) {
+    auto it = std::find(params.begin(), params.end(), id);
+    if (it == params.end() || static_cast<int64_t>(tie.size()) != g.tensor(id).num_elements())
+      return fail(Errc::BadInput, {.file = model.source, .tensor = g.tensor(id).name},
+                  "tie groups given for a tensor that is not a trainable parameter of that size");
+    t->ties_[static_cast<size_t>(it - params.begin())] = tie;
+  }
+  if (c.loss == LossKind::Distillation || c.loss == LossKind::TeacherMse) {
     if (!c.teacher) return fail(Errc::BadInput, {.option = "distill"}, "distillation needs a teacher model");
     auto tb = with_batch_size(*c.teacher, t->per_worker_);
     if (!tb) return tb.take_error();
@@ -86,8 +96,24 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Graph& model, TrainConf
         tg.tensor(tg.outputs[0]).shape != g.tensor(t->output_).shape)
       return fail(Errc::BadInput, {.file = c.teacher->source}, "teacher input/output shapes differ from the student's");
   }
+  if (c.qat) {
+    for (const Op& op : g.ops) {
+      const bool weighted = op.kind == OpKind::Conv2D || op.kind == OpKind::DepthwiseConv2D || op.kind == OpKind::FullyConnected;
+      if (!weighted && op.kind != OpKind::Add && op.kind != OpKind::Sub && op.kind != OpKind::Mul) continue;
+      for (TensorId out : op.outputs)
+        if (!g.tensor(out).is_constant && g.tensor(out).dtype == DType::Float32) t->fq_tensors_.push_back(out);
+      if (!weighted) continue;
+      auto it = std::find(params.begin(), params.end(), op.input(1));
+      if (it == params.end()) continue;
+      // quantize's axes: CONV_2D 0, DEPTHWISE_CONV_2D 3, FULLY_CONNECTED per tensor.
+      const int axis = op.kind == OpKind::Conv2D ? 0 : op.kind == OpKind::DepthwiseConv2D ? 3 : -1;
+      t->fq_weights_.emplace_back(static_cast<size_t>(it - params.begin()), axis);
+    }
+    t->fq_ranges_.assign(t->fq_tensors_.size(), {1.f, 0.f});
+  }
   for (int w = 0; w < workers; ++w) {
     t->tapes_.push_back(std::make_unique<Tape>(*t->program_));
+    if (c.qat) t->tapes_.back()->set_fake_quant(t->fq_tensors_);
     if (t->teacher_) t->teacher_tapes_.push_back(std::make_unique<Tape>(*t->teacher_));
   }
   for (size_t i = 0; i < params.size(); ++i) {
@@ -171,6 +197,13 @@ void Trainer::run_worker(int w, std::span<const float> inputs, std::span<const i
         for (size_t i = 0; i < z.size(); ++i) grad[i] += glogp[i] / std::max(z[i], 1e-30f);
       break;
     }
+    case LossKind::TeacherMse: {
+      Tape& teacher = *teacher_tapes_[static_cast<size_t>(w)];
+      std::copy(in.begin(), in.end(), teacher.input(0).begin());
+      teacher.forward();
+      loss = mean_squared_error(z, teacher.values(teacher.program().graph().outputs[0]), classes_, weight, scale, grad);
+      break;
+    }
   }
   int64_t correct = 0;
   if (!labels.empty()) {
@@ -194,7 +227,32 @@ Expected<double> Trainer::step(std::span<const float> inputs, std::span<const in
     return fail(Errc::BadInput, {.option = "labels"}, "the {} loss needs {} per sample",
                 need_labels ? "cross-entropy" : "MSE", need_labels ? "a label" : "a target");
   const int workers = static_cast<int>(tapes_.size());
+  fq_masters_.resize(fq_weights_.size());
+  for (size_t k = 0; k < fq_weights_.size(); ++k) {  // QAT: the fake-quantized filters in place for this step
+    const auto [i, axis] = fq_weights_[k];
+    std::span<float> v = slots_[i].value;
+    fq_masters_[k].assign(v.begin(), v.end());
+    fake_quantize_weights(v, program_->graph().tensor(program_->parameters()[i]).shape, axis);
+  }
+  for (auto& tape : tapes_)
+    if (!fq_tensors_.empty()) tape->ranges() = fq_ranges_;
   run_parallel(workers, [&](int w) { run_worker(w, inputs, labels, targets, w * per_worker_, count); });
+  for (size_t k = 0; k < fq_weights_.size(); ++k)
+    std::copy(fq_masters_[k].begin(), fq_masters_[k].end(), slots_[fq_weights_[k].first].value.begin());
+  for (size_t k = 0; k < fq_ranges_.size(); ++k) {  // batch range over the workers in order, then the average
+    std::pair<float, float> seen = tapes_[0]->observed()[k];
+    for (int w = 1; w < workers; ++w) {
+      const auto& o = tapes_[static_cast<size_t>(w)]->observed()[k];
+      seen = {std::min(seen.first, o.first), std::max(seen.second, o.second)};
+    }
+    auto& r = fq_ranges_[k];
+    const auto m = static_cast<float>(config_.qat_momentum);
+    r = r.first > r.second ? seen : std::pair<float, float>{m * r.first + (1 - m) * seen.first, m * r.second + (1 - m) * seen.second};
+  }
+  double loss = 0;
+  for (double l : worker_loss_) loss += l;
+  // A non-finite loss leaves the parameters as they were, so the caller can tell what produced it.
+  if (!std::isfinite(loss)) return loss / count;
   // Fixed-order reduction into worker 0's gradients.
   for (const TensorId id : program_->parameters()) {
     auto g0 = tapes_[0]->grad(id);
@@ -203,10 +261,10 @@ Expected<double> Trainer::step(std::span<const float> inputs, std::span<const in
       for (size_t j = 0; j < g0.size(); ++j) g0[j] += gw[j];
     }
   }
+  apply_ties_to_gradients();
   const double lr = config_.schedule.at(optimizer_.steps_taken());
   optimizer_.step(slots_, lr);
-  double loss = 0;
-  for (double l : worker_loss_) loss += l;
+  apply_ties_to_values();
   return loss / count;
 }
 
@@ -271,6 +329,71 @@ Expected<std::vector<EpochReport>> Trainer::fit(const Dataset& data) {
 
 void Trainer::write_parameters(Graph& model) const {
   for (TensorId id : program_->parameters()) model.tensor(id).data = program_->graph().tensor(id).data;
+}
+
+std::vector<std::pair<std::string, std::pair<float, float>>> Trainer::qat_ranges() const {
+  std::vector<std::pair<std::string, std::pair<float, float>>> out;
+  for (size_t k = 0; k < fq_tensors_.size(); ++k)
+    if (fq_ranges_[k].first <= fq_ranges_[k].second) out.emplace_back(program_->graph().tensor(fq_tensors_[k]).name, fq_ranges_[k]);
+  return out;
+}
+
+void Trainer::read_parameters(const Graph& model) {
+  for (TensorId id : program_->parameters()) {
+    auto v = program_->parameter_values(id);
+    auto src = model.tensor(id).values<float>();
+    std::copy(src.begin(), src.end(), v.begin());
+  }
+}
+
+Expected<void> Trainer::set_mask(TensorId id, std::vector<uint8_t> mask) {
+  const auto& params = program_->parameters();
+  auto it = std::find(params.begin(), params.end(), id);
+  if (it == params.end() || static_cast<int64_t>(mask.size()) != program_->graph().tensor(id).num_elements())
+    return fail(Errc::Internal, {.tensor = program_->graph().tensor(id).name}, "mask for a tensor that is not a parameter of that size");
+  const auto i = static_cast<size_t>(it - params.begin());
+  masks_[i] = std::move(mask);
+  slots_[i].mask = masks_[i];
+  auto v = slots_[i].value;
+  for (size_t j = 0; j < v.size(); ++j)
+    if (!masks_[i][j]) v[j] = 0.f;
+  return {};
+}
+
+// Sums in double per group, in element order, then writes the sum back to every member (deterministic).
+void Trainer::apply_ties_to_gradients() {
+  for (size_t i = 0; i < ties_.size(); ++i) {
+    const std::vector<int32_t>& tie = ties_[i];
+    if (tie.empty()) continue;
+    const int32_t groups = *std::max_element(tie.begin(), tie.end()) + 1;
+    tie_sums_.assign(static_cast<size_t>(std::max(groups, 0)), 0.0);
+    auto g = slots_[i].grad;
+    const std::vector<uint8_t>& mask = masks_[i];  // a masked member is 0, not the centroid: it takes no part
+    auto tied = [&](size_t j) { return tie[j] >= 0 && (mask.empty() || mask[j]); };
+    for (size_t j = 0; j < g.size(); ++j)
+      if (tied(j)) tie_sums_[static_cast<size_t>(tie[j])] += g[j];
+    for (size_t j = 0; j < g.size(); ++j)
+      if (tied(j)) g[j] = static_cast<float>(tie_sums_[static_cast<size_t>(tie[j])]);
+  }
+}
+
+// Equal gradients and equal starting values already give equal updates; this pins the members bit-exactly to the
+// first member of their group even if an optimiser's arithmetic ever differed per element.
+void Trainer::apply_ties_to_values() {
+  for (size_t i = 0; i < ties_.size(); ++i) {
+    const std::vector<int32_t>& tie = ties_[i];
+    if (tie.empty()) continue;
+    const int32_t groups = *std::max_element(tie.begin(), tie.end()) + 1;
+    std::vector<int64_t> first(static_cast<size_t>(std::max(groups, 0)), -1);
+    auto v = slots_[i].value;
+    const std::vector<uint8_t>& mask = masks_[i];
+    for (size_t j = 0; j < v.size(); ++j) {
+      if (tie[j] < 0 || (!mask.empty() && !mask[j])) continue;
+      int64_t& f = first[static_cast<size_t>(tie[j])];
+      if (f < 0) f = static_cast<int64_t>(j);
+      else v[j] = v[static_cast<size_t>(f)];
+    }
+  }
 }
 
 Expected<EvalResult> evaluate(const Graph& model, const Dataset& data, int batch_size, int threads) {

@@ -10,8 +10,14 @@
 // weights (for a given thread count).
 //
 // Losses: cross-entropy on integer labels; MSE on float targets; distillation: alpha * KL(teacher || student) at
-// a temperature + (1 - alpha) * cross-entropy when labels exist. With a SOFTMAX as the last op the softmax and
-// the loss are fused (the backward starts at the logits).
+// a temperature + (1 - alpha) * cross-entropy when labels exist; MSE to the teacher's outputs (a distillation
+// target for outputs that are not class scores). With a SOFTMAX as the last op the softmax and the loss are
+// fused (the backward starts at the logits).
+//
+// Constraints for fine-tuning compressed models: masks hold pruned weights at zero (and can be replaced between
+// steps, for gradual pruning); ties make elements of a parameter share one value (clustered weights): before each
+// update the gradients of a tie group are summed into every member, so all members take the same update (the
+// gradient of the shared centroid), and after it every member is set to the group's first member (bit-exact).
 #pragma once
 
 #include <functional>
@@ -27,7 +33,7 @@
 
 namespace tinyopt {
 
-enum class LossKind { CrossEntropy, MeanSquaredError, Distillation };
+enum class LossKind { CrossEntropy, MeanSquaredError, Distillation, TeacherMse };
 
 struct EpochReport {
   int epoch = 0;            // 1-based
@@ -51,6 +57,14 @@ struct TrainConfig {
   float alpha = 1.f;
   std::vector<std::pair<TensorId, std::vector<uint8_t>>> masks;  // per parameter: 1 trainable, 0 held at zero
   std::vector<TensorId> frozen;                                  // constants that are not trained
+  // Per parameter: a tie group per element (-1: untied), groups numbered from 0 within the tensor.
+  std::vector<std::pair<TensorId, std::vector<int32_t>>> ties;
+  // Quantization-aware training (train/fake_quant.h): forward and backward run on int8 fake-quantized filters
+  // (the optimiser updates the float ones: straight-through) and the outputs of CONV_2D / DEPTHWISE_CONV_2D /
+  // FULLY_CONNECTED / ADD / SUB / MUL are fake-quantized per tensor to ranges that start as the first batch's
+  // min / max and then follow an exponential moving average (range = m * range + (1 - m) * batch range).
+  bool qat = false;
+  double qat_momentum = 0.99;
   std::function<void(const EpochReport&)> on_epoch;              // progress callback
 };
 
@@ -61,18 +75,29 @@ class Trainer {
   static Expected<std::unique_ptr<Trainer>> create(const Graph& model, TrainConfig config);
 
   // One optimisation step on `count` samples (count <= batch_size): inputs hold count * sample elements; labels
-  // (count entries) or targets as the loss needs. Returns the batch's mean loss.
+  // (count entries) or targets as the loss needs. Returns the batch's mean loss; when it is not finite the
+  // parameters are left unchanged.
   Expected<double> step(std::span<const float> inputs, std::span<const int32_t> labels,
                         std::span<const float> targets, int count);
   // Runs config.epochs epochs over `data`, reshuffling each epoch.
   Expected<std::vector<EpochReport>> fit(const Dataset& data);
   // Copies the trained parameter values into `model` (the graph the trainer was made from).
   void write_parameters(Graph& model) const;
+  // Copies the values of every trained parameter from `model` (a graph with the same tensor ids, e.g. weights
+  // saved earlier with write_parameters) into the trainer.
+  void read_parameters(const Graph& model);
+  // Replaces the mask of parameter `id` (1 trainable, 0 held at zero) and zeroes the masked values now.
+  Expected<void> set_mask(TensorId id, std::vector<uint8_t> mask);
+  std::span<const float> parameter_values(TensorId id) const { return program_->graph().tensor(id).values<float>(); }
   const Graph& trained_graph() const { return program_->graph(); }
   int64_t steps_taken() const { return optimizer_.steps_taken(); }
+  // QAT: each fake-quantized activation's name and learned range (empty without qat).
+  std::vector<std::pair<std::string, std::pair<float, float>>> qat_ranges() const;
 
  private:
   explicit Trainer(TrainConfig config) : config_(std::move(config)), optimizer_(config_.optimizer) {}
+  void apply_ties_to_gradients();
+  void apply_ties_to_values();
   void run_worker(int w, std::span<const float> inputs, std::span<const int32_t> labels, std::span<const float> targets,
                   int first, int count);
 
@@ -83,6 +108,12 @@ class Trainer {
   std::vector<std::unique_ptr<Tape>> tapes_, teacher_tapes_;
   std::vector<ParamSlot> slots_;
   std::vector<std::vector<uint8_t>> masks_;  // per parameter (aligned with program_->parameters())
+  std::vector<std::vector<int32_t>> ties_;   // per parameter (aligned likewise); empty: untied
+  std::vector<double> tie_sums_;
+  std::vector<TensorId> fq_tensors_;                   // QAT: fake-quantized activations
+  std::vector<std::pair<float, float>> fq_ranges_;     // their ranges (min > max: not yet observed)
+  std::vector<std::pair<size_t, int>> fq_weights_;     // QAT: parameter index, quantization axis (-1 per tensor)
+  std::vector<std::vector<float>> fq_masters_;         // the float filters while the fake-quantized ones are in place
   TensorId output_ = kNoTensor, logits_ = kNoTensor;
   int end_op_ = 0;
   float beta_ = 1.f;
