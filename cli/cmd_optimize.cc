@@ -153,6 +153,7 @@ CommandRun add_optimize(CLI::App& sub) {
   sub.add_option("--stats", a->inputs.stats, "precomputed statistics from tinyopt calibrate (instead of --calib)");
   sub.add_option("--train", a->inputs.training, "training samples (passes that train: distill; labels optional)");
   sub.add_option("--labels", a->inputs.training_labels, "labels of the --train samples (.npy or IDX)");
+  sub.add_option("--num-train", a->inputs.training_max, "use only the first N samples of --train (0: all)");
   sub.add_option("--teacher", a->inputs.teacher, "teacher model for distillation (default: the input model)");
   sub.add_option("--target", a->inputs.target, "target board (passes that optimize for one; --report)");
   sub.add_option("--seed", a->inputs.seed, "random seed of the passes (default 0)");

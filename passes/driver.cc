@@ -150,11 +150,12 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
     ctx.stats = &stats->stats;
   }
   ctx.seed = inputs.seed;
-  // The hold-out applies to the data the caller measures fidelity on: --calib when given, else --train.
-  bool held_out = false;
-  const auto withhold = [&](Dataset d, size_t limit) {
+  // The hold-out applies to --calib and --train alike: the caller's fidelity samples come from one of them, and
+  // the two are often the same file.
+  bool calibration_held_out = false, training_held_out = false;
+  const auto withhold = [&](Dataset d, size_t limit, bool& held_out) {
     const size_t n = inputs.hold_out;
-    if (n > 0 && d.size() >= 2 * n) held_out = true;
+    held_out = n > 0 && d.size() >= 2 * n;
     const size_t usable = held_out ? d.size() - n : d.size();
     return d.slice(0, limit > 0 ? std::min(limit, usable) : usable);
   };
@@ -166,13 +167,15 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
       return open_calibration_data(inputs.calibration, g, whole);
     });
     if (!data) return data.take_error();
-    calibration = inputs.hold_out > 0 ? withhold(std::move(*data), inputs.calibration_options.max_samples) : std::move(*data);
+    calibration = inputs.hold_out > 0 ? withhold(std::move(*data), inputs.calibration_options.max_samples, calibration_held_out) : std::move(*data);
     ctx.calibration = &*calibration;
   }
   std::optional<Dataset> training;
   if (needs_training) {
     DatasetOptions options;
-    options.max_samples = inputs.training_max;
+    const bool hold_out_training = inputs.hold_out > 0;
+    // The hold-out is counted from the end of the whole data, the cap applied to what remains.
+    options.max_samples = hold_out_training ? 0 : inputs.training_max;
     for (TensorId id : g.inputs) options.inputs.push_back({.tensor = g.tensor(id).name, .shape = g.tensor(id).shape});
     if (!inputs.training_labels.empty())
       if (std::error_code ec; !std::filesystem::exists(inputs.training_labels, ec))
@@ -187,7 +190,7 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
       return fail(Errc::BadInput, {.file = inputs.training, .option = training_flag()},
                   "training data has no labels (an .npz with keys x and y, IDX images with a labels file, or image "
                   "folders with class sub-folders)");
-    training = inputs.hold_out > 0 && inputs.calibration.empty() ? withhold(std::move(*data), 0) : std::move(*data);
+    training = hold_out_training ? withhold(std::move(*data), inputs.training_max, training_held_out) : std::move(*data);
     ctx.training = &*training;
   }
   // The teacher is the --teacher model, or the model as it entered the pipeline (before prune/cluster/...).
@@ -242,7 +245,8 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
   for (const PassRunRecord& r : result.records)
     result.notes.insert(result.notes.end(), r.result.notes.begin(), r.result.notes.end());
   result.calibration_samples = calibration ? calibration->size() : stats ? static_cast<size_t>(stats->stats.samples) : 0;
-  result.held_out = held_out;
+  // Fidelity samples come from --calib when it is given (cli/cmd_optimize.cc), else from --train.
+  result.held_out = !inputs.calibration.empty() ? calibration_held_out : training_held_out;
   result.graph = std::move(g);
   return result;
 }

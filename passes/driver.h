@@ -38,9 +38,9 @@ struct DriverInputs {
   std::string stats;                              // --stats FILE: precomputed calibration (tinyopt calibrate)
   uint64_t seed = 0;                              // --seed: PassContext::seed
   std::string output;                             // -o OUT.tflite
-  // The last `hold_out` samples of --calib (or, without it, of --train) are withheld from the passes, so that the
-  // caller can measure fidelity on samples no pass saw (optimize). Only when the data holds at least twice as
-  // many; smaller data is used whole and DriverResult::held_out says so.
+  // The last `hold_out` samples of --calib and of --train are withheld from the passes, so that the caller can
+  // measure fidelity on samples no pass saw (optimize). Only from data holding at least twice as many; smaller
+  // data is used whole, and DriverResult::held_out is false when the fidelity data was.
   size_t hold_out = 0;
 };
 
