@@ -167,7 +167,9 @@ Expected<DriverResult> run_pipeline(const Pipeline& pipeline, const DriverInputs
       return open_calibration_data(inputs.calibration, g, whole);
     });
     if (!data) return data.take_error();
-    calibration = inputs.hold_out > 0 ? withhold(std::move(*data), inputs.calibration_options.max_samples, calibration_held_out) : std::move(*data);
+    calibration = inputs.hold_out > 0
+                      ? withhold(std::move(*data), inputs.calibration_options.max_samples, calibration_held_out)
+                      : std::move(*data);
     ctx.calibration = &*calibration;
   }
   std::optional<Dataset> training;
