@@ -33,6 +33,7 @@ struct RunArgs {
   double bench_seconds = 2.0;
   unsigned threads = 0;
   bool dequantize_output = false;
+  bool reset_state = false;  // stateful models: every sample from zero state instead of carrying it over
 };
 
 using Clock = std::chrono::steady_clock;
@@ -125,6 +126,7 @@ int run_run(const RunArgs& a, Output& out) {
   const auto t0 = Clock::now();
   EvaluateOptions eval;
   eval.threads = a.threads;
+  eval.carry_state = !a.reset_state;
   Expected<Evaluation> ran = evaluate_model(interp, data, eval);
   if (!ran) return out.fail(ran.take_error());
   const double run_seconds = seconds_since(t0);
@@ -160,6 +162,7 @@ int run_run(const RunArgs& a, Output& out) {
     doc["model"] = a.model;
     doc["samples"] = samples;
     doc["arena_bytes"] = interp.arena_bytes();
+    if (interp.stateful()) doc["state"] = a.reset_state ? "reset_per_sample" : "carried";
     nlohmann::ordered_json ins = nlohmann::ordered_json::array(), outs = nlohmann::ordered_json::array();
     for (size_t i = 0; i < a.inputs.size(); ++i)
       ins.push_back({{"tensor", g.tensor(g.inputs[i]).name}, {"file", a.inputs[i]},
@@ -179,6 +182,9 @@ int run_run(const RunArgs& a, Output& out) {
   }
   std::string text = fmt::format("ran {} sample(s) of {} in {:.3f} s; tensor arena {} bytes\n", samples, a.model,
                                  run_seconds, interp.arena_bytes());
+  if (interp.stateful())
+    text += a.reset_state ? "stateful model: every sample started from zero state (--reset-state)\n"
+                          : "stateful model: samples ran as one sequence from zero state, state carried over\n";
   for (size_t k = 0; k < a.outputs.size(); ++k)
     text += fmt::format("wrote {}: {} {}\n", a.outputs[k], dtype_name(stacked[k].dtype), shape_to_string(stacked[k].shape));
   if (!a.inputs.empty()) text += describe_outputs(stacked, g);
@@ -205,6 +211,9 @@ CommandRun add_run(CLI::App& sub) {
   sub.add_option("--threads", args->threads, "threads for running the samples (default: every core)")
       ->check(CLI::Range(0u, 1024u));
   sub.add_flag("--dequantize-output", args->dequantize_output, "write quantized outputs as float32");
+  sub.add_flag("--reset-state", args->reset_state,
+               "stateful models (SVDF, LSTM): start every sample from zero state (default: samples form one "
+               "sequence, each continuing from the state the previous one left, on one thread)");
   return [args](Output& out) {
     out.set_json(args->json);
     return run_run(*args, out);

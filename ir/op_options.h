@@ -90,10 +90,37 @@ struct StridedSliceOptions {
   bool operator==(const StridedSliceOptions&) const = default;
 };
 
+// TRANSPOSE_CONV. TFLM's kernels ignore the fused activation (version 4+ field), which is kept for round trips.
+struct TransposeConvOptions {
+  Padding padding = Padding::Same;
+  int32_t stride_w = 1, stride_h = 1;
+  Activation activation = Activation::None;
+  bool operator==(const TransposeConvOptions&) const = default;
+};
+
+// SVDF: num_units = num_filters / rank.
+struct SvdfOptions {
+  int32_t rank = 1;
+  Activation activation = Activation::None;
+  bool asymmetric_quantize_inputs = false;  // hybrid-kernel flag, kept for round trips
+  bool operator==(const SvdfOptions&) const = default;
+};
+
+// UNIDIRECTIONAL_SEQUENCE_LSTM. `activation` is the cell gate's (and cell output's) nonlinearity, TANH in
+// practice; a clip of 0 means none.
+struct SequenceLstmOptions {
+  Activation activation = Activation::None;
+  float cell_clip = 0.0f, proj_clip = 0.0f;
+  bool time_major = false;  // input [time, batch, features] instead of [batch, time, features]
+  bool asymmetric_quantize_inputs = false, diagonal_recurrent_tensors = false;  // kept for round trips
+  bool operator==(const SequenceLstmOptions&) const = default;
+};
+
 // Ops without options (RELU, PAD, QUANTIZE, ...) hold std::monostate.
 using OpOptions = std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions,
                                Pool2DOptions, ElementwiseOptions, ReshapeOptions, SqueezeOptions, SoftmaxOptions,
-                               LeakyReluOptions, ConcatenationOptions, ReducerOptions, StridedSliceOptions>;
+                               LeakyReluOptions, ConcatenationOptions, ReducerOptions, StridedSliceOptions,
+                               TransposeConvOptions, SvdfOptions, SequenceLstmOptions>;
 
 const char* activation_name(Activation a);  // "NONE", "RELU", "RELU6", ...
 const char* padding_name(Padding p);        // "SAME", "VALID"

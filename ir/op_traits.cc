@@ -57,6 +57,15 @@ constexpr std::array<OpTraits, kNumOpKinds> kTraits = {{
     /* STRIDED_SLICE */ indexed(3, true, R::Elementwise),
     /* QUANTIZE */ elementwise(),
     /* DEQUANTIZE */ elementwise(),
+    // TRANSPOSE_CONV: (output shape, weights [O,H,W,I], input, optional bias). The weights are not marked as
+    // `weights_input`, so passes written for CONV_2D-like weights (prune, equalize) leave the op alone.
+    /* TRANSPOSE_CONV */ {.channel_rule = R::Blocks, .min_inputs = 3, .max_inputs = 4, .required_inputs = 3},
+    // SVDF: (input, weights_feature, weights_time, optional bias, activation state); the kernel checks the state.
+    /* SVDF */ {.channel_rule = R::Blocks, .min_inputs = 5, .max_inputs = 5, .required_inputs = 3},
+    // UNIDIRECTIONAL_SEQUENCE_LSTM: TFLite's 24 operands (20 in old files; many optional); the kernels check
+    // which are present.
+    /* UNIDIRECTIONAL_SEQUENCE_LSTM */ {.channel_rule = R::Blocks, .min_inputs = 20, .max_inputs = 24,
+                                        .required_inputs = 1},
     // TFLM_DECODE: (encoded, ancillary) pairs with one output each; tinyopt reads one pair per op (the reader
     // splits a multi-pair DECODE).
     /* TFLM_DECODE */ {.channel_rule = R::Blocks, .min_inputs = 2, .max_inputs = 2, .required_inputs = 2},

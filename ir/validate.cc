@@ -43,6 +43,42 @@ Expected<void> check_weighted_dtypes(const OpContext& c) {
   return {};
 }
 
+// TRANSPOSE_CONV: an int32 output-shape input, then the weighted-op rules on (input 2, weights 1, bias 3).
+Expected<void> check_transpose_conv_dtypes(const OpContext& c) {
+  if (c.in(0).dtype != DType::Int32) return dtype_error(c, c.op.inputs[0], "int32 (the output shape)");
+  const DType x = c.in(2).dtype, w = c.in(1).dtype, y = c.g.tensor(c.op.outputs[0]).dtype;
+  if (x == DType::Float32) {
+    if (w != DType::Float32) return dtype_error(c, c.op.inputs[1], "float32");
+  } else if (is_quantized_activation(x)) {
+    if (w != DType::Int8) return dtype_error(c, c.op.inputs[1], "int8");
+    if (c.has_input(3)) {
+      const DType b = c.in(3).dtype;
+      if (b != DType::Int32 && !(x == DType::Int16 && b == DType::Int64))
+        return dtype_error(c, c.op.inputs[3], x == DType::Int8 ? "int32" : "int32 or int64");
+    }
+  } else {
+    return dtype_error(c, c.op.inputs[2], "float32, int8 or int16");
+  }
+  if (y != x) return dtype_error(c, c.op.outputs[0], std::string(dtype_name(x)));
+  return {};
+}
+
+// SVDF: float throughout, or int8 input/output with int8 feature weights and int8/int16 time weights and state.
+Expected<void> check_svdf_dtypes(const OpContext& c) {
+  const DType x = c.in(0).dtype, y = c.g.tensor(c.op.outputs[0]).dtype;
+  if (x != DType::Float32 && x != DType::Int8) return dtype_error(c, c.op.inputs[0], "float32 or int8");
+  if (y != x) return dtype_error(c, c.op.outputs[0], std::string(dtype_name(x)));
+  return {};
+}
+
+// UNIDIRECTIONAL_SEQUENCE_LSTM: float, or int8 activations (the kernels check weights, biases and states).
+Expected<void> check_sequence_lstm_dtypes(const OpContext& c) {
+  const DType x = c.in(0).dtype, y = c.g.tensor(c.op.outputs[0]).dtype;
+  if (x != DType::Float32 && x != DType::Int8) return dtype_error(c, c.op.inputs[0], "float32 or int8");
+  if (y != x) return dtype_error(c, c.op.outputs[0], std::string(dtype_name(x)));
+  return {};
+}
+
 Expected<void> check_dtypes(const OpContext& c) {
   const DType x = c.in(0).dtype;
   const TensorId out = c.op.outputs[0];
@@ -71,10 +107,15 @@ Expected<void> check_dtypes(const OpContext& c) {
         if (c.in(i).dtype != x) return dtype_error(c, c.op.inputs[i], std::string(dtype_name(x)));
       return same_as_input(true);
     case OpKind::Quantize:
-      if (x != DType::Float32 && x != DType::Int8 && x != DType::Int16 && x != DType::UInt8)
-        return dtype_error(c, c.op.inputs[0], "float32, int8, int16 or uint8");
-      if (y != DType::Int8 && y != DType::Int16 && y != DType::UInt8) return dtype_error(c, out, "int8, int16 or uint8");
+      // TFLM also requantizes int16 -> int32 and int32 -> int8/int16 (quantize_common.cc).
+      if (x != DType::Float32 && x != DType::Int8 && x != DType::Int16 && x != DType::UInt8 && x != DType::Int32)
+        return dtype_error(c, c.op.inputs[0], "float32, int8, int16, int32 or uint8");
+      if (y != DType::Int8 && y != DType::Int16 && y != DType::UInt8 && y != DType::Int32)
+        return dtype_error(c, out, "int8, int16, int32 or uint8");
       return {};
+    case OpKind::TransposeConv: return check_transpose_conv_dtypes(c);
+    case OpKind::Svdf: return check_svdf_dtypes(c);
+    case OpKind::SequenceLstm: return check_sequence_lstm_dtypes(c);
     case OpKind::Decode: {
       for (size_t i = 0; i < 2; ++i)
         if (c.in(i).dtype != DType::UInt8 || !c.in(i).is_constant)
@@ -149,7 +190,9 @@ Expected<void> Graph::validate() const {
     available[static_cast<size_t>(id)] = 1;
   }
   for (TensorId id = 0; id < n_tensors; ++id)
-    if (tensors[static_cast<size_t>(id)].is_constant) available[static_cast<size_t>(id)] = 1;
+    // Variable tensors (SVDF / LSTM state) hold a value before any op runs: zeros, then the last one written.
+    if (tensors[static_cast<size_t>(id)].is_constant || tensors[static_cast<size_t>(id)].is_variable)
+      available[static_cast<size_t>(id)] = 1;
 
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];

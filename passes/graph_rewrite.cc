@@ -26,6 +26,7 @@ int drop_unreferenced_tensors(Graph& g) {
   for (const Op& op : g.ops) {
     for (TensorId t : op.inputs) mark(t);
     for (TensorId t : op.outputs) mark(t);
+    for (TensorId t : op.intermediates) mark(t);
   }
   for (TensorId t : g.inputs) mark(t);
   for (TensorId t : g.outputs) mark(t);
@@ -39,6 +40,7 @@ int drop_unreferenced_tensors(Graph& g) {
   for (Op& op : g.ops) {
     for (TensorId& t : op.inputs) fix(t);
     for (TensorId& t : op.outputs) fix(t);
+    for (TensorId& t : op.intermediates) fix(t);
   }
   for (TensorId& t : g.inputs) fix(t);
   for (TensorId& t : g.outputs) fix(t);

@@ -158,6 +158,12 @@ class QuantizePass : public Pass {
       if (op.kind == OpKind::Quantize || op.kind == OpKind::Dequantize)
         errors.push_back(fail(Errc::Unsupported, g.where(static_cast<int>(i)),
                               "the quantizer expects a float graph; run dequantize-hybrid-weights first or remove this op"));
+      // Their integer parameters (LSTM gate and state scales, SVDF state, TRANSPOSE_CONV per-channel weights)
+      // follow rules of their own that this pass does not implement yet.
+      if (op.kind == OpKind::TransposeConv || op.kind == OpKind::Svdf || op.kind == OpKind::SequenceLstm)
+        errors.push_back(fail(Errc::Unsupported, g.where(static_cast<int>(i)),
+                              "post-training quantization of this op is not supported yet (its float and int8 "
+                              "kernels are; quantize it with the TFLite converter)"));
       for (size_t k = 0; k < op.inputs.size(); ++k) {
         TensorId id = op.inputs[k];
         if (id == kNoTensor) continue;

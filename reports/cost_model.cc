@@ -97,6 +97,11 @@ OpClass classify(OpKind k) {
     case OpKind::Softmax: return OpClass::Softmax;
     case OpKind::Reshape: case OpKind::Squeeze: case OpKind::Pad: case OpKind::Concatenation: return OpClass::Copy;
     case OpKind::Transpose: case OpKind::StridedSlice: return OpClass::Other;
+    // TRANSPOSE_CONV is a convolution's MAC loop run as a scatter; SVDF and the LSTM are matrix-vector products
+    // per step (plus element-wise gate math, folded into the per-output-element term): costed on the conv and
+    // fully-connected coefficients of the family. None of the three was measured on a target.
+    case OpKind::TransposeConv: return OpClass::Conv;
+    case OpKind::Svdf: case OpKind::SequenceLstm: return OpClass::FullyConnected;
     case OpKind::Decode: return OpClass::Decode;
   }
   return OpClass::Other;

@@ -17,6 +17,8 @@ bool is_data_operand(OpKind kind, size_t input) {
   switch (kind) {
     case OpKind::Reshape: case OpKind::Pad: case OpKind::Mean: case OpKind::Transpose: case OpKind::StridedSlice:
       return input == 0;
+    case OpKind::TransposeConv:
+      return input != 0;  // input 0 is the output shape
     default:
       return true;
   }
@@ -66,6 +68,20 @@ std::vector<std::pair<std::string, std::string>> key_params(const Graph& g, cons
     add_activation(p, o->activation);
   } else if (const auto* o = std::get_if<ReducerOptions>(&op.options)) {
     p.emplace_back("keep_dims", o->keep_dims ? "true" : "false");
+  } else if (const auto* o = std::get_if<TransposeConvOptions>(&op.options)) {
+    if (ws && ws->size() == 4) p.emplace_back("kernel", hw((*ws)[1], (*ws)[2]));
+    if (ws && ws->size() == 4) p.emplace_back("filters", std::to_string((*ws)[0]));
+    p.emplace_back("stride", hw(o->stride_h, o->stride_w));
+    p.emplace_back("padding", padding_name(o->padding));
+  } else if (const auto* o = std::get_if<SvdfOptions>(&op.options)) {
+    if (ws && ws->size() == 2) p.emplace_back("filters", std::to_string((*ws)[0]));
+    p.emplace_back("rank", std::to_string(o->rank));
+    add_activation(p, o->activation);
+  } else if (const auto* o = std::get_if<SequenceLstmOptions>(&op.options)) {
+    const TensorId wf = op.input(2);
+    if (valid_id(g, wf) && g.tensor(wf).shape.size() == 2) p.emplace_back("cells", std::to_string(g.tensor(wf).shape[0]));
+    if (o->cell_clip > 0) p.emplace_back("cell_clip", fmt::format("{}", o->cell_clip));
+    if (o->time_major) p.emplace_back("time_major", "true");
   } else if (const auto* o = std::get_if<SqueezeOptions>(&op.options)) {
     if (!o->squeeze_dims.empty()) p.emplace_back("dims", fmt::format("[{}]", fmt::join(o->squeeze_dims, ",")));
   }
@@ -88,6 +104,32 @@ int64_t op_macs(const Graph& g, int op_index) {
       return w.size() == 4 ? *out * int64_t{w[1]} * w[2] : 0;
     case OpKind::FullyConnected:
       return w.size() == 2 ? *out * int64_t{w[1]} : 0;
+    case OpKind::TransposeConv: {
+      // Every input element is scattered through the whole filter: in_elements x kh x kw x out_channels (taps
+      // that fall outside the output are skipped by the kernel, so this is an upper bound at the borders).
+      const TensorId x = op.input(2);
+      if (w.size() != 4 || !valid_id(g, x)) return 0;
+      return g.tensor(x).num_elements() * int64_t{w[0]} * w[1] * w[2];
+    }
+    case OpKind::Svdf: {
+      // Feature matmul (filters x input per batch) + time dot products (filters x memory per batch).
+      const TensorId wt = op.input(2);
+      const TensorId x = op.input(0);
+      if (w.size() != 2 || !valid_id(g, wt) || !valid_id(g, x) || g.tensor(wt).shape.size() != 2) return 0;
+      const int64_t batch = g.tensor(x).shape.empty() ? 1 : g.tensor(x).shape[0];
+      return batch * int64_t{w[0]} * (w[1] + g.tensor(wt).shape[1]);
+    }
+    case OpKind::SequenceLstm: {
+      // Per time step and batch: 4 gates x cells x (inputs + outputs) for the input and recurrent products.
+      const TensorId wf = op.input(2), rf = op.input(6);
+      if (!valid_id(g, wf) || !valid_id(g, rf)) return 0;
+      const Shape& a = g.tensor(wf).shape;
+      const Shape& r = g.tensor(rf).shape;
+      if (a.size() != 2 || r.size() != 2) return 0;
+      const int64_t steps = r[1] > 0 ? *out / r[1] : 0;  // batch x time
+      const int64_t gates = op.input(1) == kNoTensor ? 3 : 4;
+      return steps * gates * int64_t{a[0]} * (a[1] + r[1]);
+    }
     default:
       return 0;
   }

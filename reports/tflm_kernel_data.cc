@@ -32,6 +32,29 @@ size_t op_data_fc(int p) { return Layout{}.ints(8).ints(1).ptrs(2, p).field(1, 1
 // shift, diff_min, zero point, scale; five table pointers.
 size_t softmax_params(int p) { return Layout{}.field(8, 8).ints(7).ptrs(5, p).bytes(); }
 
+// ConvParams (kernels/internal/types.h): padding type (uint8), PaddingValues (4 int16), three offsets, multiplier,
+// shift, four int16 strides/dilations, two int32 and two float activation bounds.
+size_t conv_params() { return Layout{}.field(1, 1).field(8, 2).ints(5).field(8, 2).ints(4).bytes(); }
+// FullyConnectedParams: nine int32/float fields, two cacheable flags, a uint8 weights format.
+size_t fully_connected_params() { return Layout{}.ints(9).field(1, 1).field(1, 1).field(1, 1).bytes(); }
+// ArithmeticParams: broadcast category (uint8), ten int32 offsets/multipliers/shifts, int32 and float activation
+// bounds, int64 bounds, int16 bounds, broadcast_shape[5].
+size_t arithmetic_params() {
+  return Layout{}.field(1, 1).ints(10).ints(2).ints(2).field(8, 8).field(8, 8).field(2, 2).field(2, 2).ints(5).bytes();
+}
+// OpDataLSTM (kernels/lstm_shared.h): LstmSizeInfo {bool, 4 ints}, CellStateInfo {float, int16, int32}, the cell
+// gate activation, 4 GateParameters (2 FullyConnectedParams each), InterGateParameters (3 ArithmeticParams), four
+// scratch buffer indices.
+size_t op_data_lstm() {
+  Layout l;
+  l.field(Layout{}.field(1, 1).ints(4).bytes(), 4);
+  l.field(Layout{}.ints(1).field(2, 2).ints(1).bytes(), 4);
+  l.ints(1);
+  for (int i = 0; i < 8; ++i) l.field(fully_connected_params(), 4);
+  for (int i = 0; i < 3; ++i) l.field(arithmetic_params(), 8);
+  return l.ints(4).bytes();
+}
+
 int dim(const Tensor& t, int i) {
   if (i < 0) i += static_cast<int>(t.shape.size());
   return i >= 0 && i < static_cast<int>(t.shape.size()) ? t.shape[static_cast<size_t>(i)] : 1;
@@ -198,6 +221,57 @@ TflmKernelData tflm_kernel_data(const Graph& g, int op_index, int p, KernelFamil
     case OpKind::Transpose:
       d.exact = false;  // no options, no OpData
       break;
+    case OpKind::TransposeConv: {
+      // kernels/transpose_conv.cc: TfLiteTransposeConvParams (padding, strides, activation, quantized_bias_type);
+      // OpData = ConvParams + scratch and bias-conversion buffer indices + two per-channel pointers; Prepare
+      // allocates per-channel multiplier and shift arrays (filter dimension 0) for every dtype, and an int32
+      // (int8) or int64 (16x8) accumulator scratch of the output's size; a 16x8 op with an int16 bias also a
+      // scratch for the bias widened to int64.
+      d.builtin_bytes = 20;
+      d.init_buffers = {Layout{}.field(conv_params(), 4).ints(2).ptrs(2, p).bytes()};
+      const size_t channels = w ? static_cast<size_t>(dim(*w, 0)) : 0;  // weights [OC, KH, KW, IC]
+      d.prepare_buffers = {channels * 4, channels * 4};
+      const Tensor* x = tensor(op.input(2));
+      const Tensor* bias = tensor(op.input(3));
+      const size_t out_elems = out ? static_cast<size_t>(out->num_elements()) : 0;
+      if (x && x->dtype == DType::Int8) d.scratch_buffers.push_back(out_elems * 4);
+      if (x && x->dtype == DType::Int16) {
+        d.scratch_buffers.push_back(out_elems * 8);
+        if (bias && bias->dtype == DType::Int16) d.scratch_buffers.push_back(static_cast<size_t>(bias->num_elements()) * 8);
+      }
+      d.exact = !(x && x->dtype == DType::Float32);  // 16x8 verified (seanet golden); float read from the sources
+      if (is_cmsis(kernels) || kernels == KernelFamily::EspNn) d.exact = false;
+      break;
+    }
+    case OpKind::Svdf: {
+      // kernels/svdf_common.cc PrepareSvdf: TfLiteSVDFParams {rank, activation, asymmetric flag}; OpDataSvdf (nine
+      // int32 fields); scratch: batch x filters int32 (float: float) and, for int8, batch x units int32.
+      d.builtin_bytes = 12;
+      d.init_buffers = {36};
+      const size_t batch = in ? static_cast<size_t>(dim(*in, 0)) : 1;
+      const size_t filters = w ? static_cast<size_t>(dim(*w, 0)) : 0;
+      const auto* o = std::get_if<SvdfOptions>(&op.options);
+      const size_t rank = o && o->rank > 0 ? static_cast<size_t>(o->rank) : 1;
+      d.scratch_buffers.push_back(batch * filters * 4);
+      if (int8) d.scratch_buffers.push_back(batch * (filters / rank) * 4);
+      d.exact = int8;  // int8 verified (keyword_scrambled golden)
+      if (is_cmsis(kernels) || kernels == KernelFamily::EspNn) d.exact = false;
+      break;
+    }
+    case OpKind::SequenceLstm: {
+      // kernels/unidirectional_sequence_lstm.cc: TfLiteUnidirectionalSequenceLSTMParams (activation, two clips,
+      // three flags); OpDataLSTM; four scratch buffers of batch x cells cell-state elements (int16 for int8
+      // activations, float for float).
+      d.builtin_bytes = 16;
+      d.init_buffers = {op_data_lstm()};
+      const Tensor* cell = tensor(op.input(19));
+      const size_t cell_elems = cell ? static_cast<size_t>(cell->num_elements()) : 0;
+      const size_t cell_bytes = cell ? dtype_size(cell->dtype) : 4;
+      for (int i = 0; i < 4; ++i) d.scratch_buffers.push_back(cell_elems * cell_bytes);
+      d.exact = int8;  // int8 verified (micro_speech_lstm golden)
+      if (is_cmsis(kernels) || kernels == KernelFamily::EspNn) d.exact = false;
+      break;
+    }
     case OpKind::Decode: {
       // kernels/decode.cc Prepare: an array of one DecodeState* per output, then the DecodeState object
       // (decode_state.cc CreateDecodeStateLUT / ...Prune: placement-new in a persistent buffer); prune also copies

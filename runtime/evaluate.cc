@@ -68,16 +68,19 @@ Expected<Evaluation> evaluate_model(const Interpreter& prototype, const Dataset&
                 data.num_inputs(), g.source, g.inputs.size());
   Evaluation ev;
   ev.samples = data.size();
-  ev.threads = sample_threads(opt.threads, data.size());
+  const bool carry = opt.carry_state && prototype.stateful();
+  const unsigned threads = carry ? 1u : opt.threads;  // carried state is a sequence: one interpreter, in order
+  ev.threads = sample_threads(threads, data.size());
   if (opt.keep_outputs)
     for (TensorId id : g.outputs) ev.outputs.push_back({g.tensor(id), std::vector<std::vector<uint8_t>>(data.size())});
   std::vector<std::optional<Interpreter>> interps(ev.threads);
-  Expected<void> ran = for_each_sample_index(data.size(), opt.threads, [&](unsigned w, size_t s) -> Expected<void> {
+  Expected<void> ran = for_each_sample_index(data.size(), threads, [&](unsigned w, size_t s) -> Expected<void> {
     if (!interps[w]) {
       interps[w].emplace(prototype.clone_for_thread());
       if (opt.on_worker_start) opt.on_worker_start(w, *interps[w]);
     }
     Interpreter& it = *interps[w];
+    if (!carry && it.stateful()) it.reset_state();
     if (Expected<void> ok = set_inputs(it, data, s); !ok) return ok;
     if (opt.before_invoke)
       if (Expected<void> ok = opt.before_invoke(w, s, it); !ok) return ok;

@@ -22,6 +22,10 @@ namespace tinyopt {
 struct EvaluateOptions {
   unsigned threads = 0;       // 0: every core
   bool keep_outputs = true;   // false: run for the hooks only
+  // Stateful models (variable tensors: SVDF, LSTM). false: every sample starts from zero state, on any number of
+  // threads. true: the samples run in order on one thread, each from the state the previous one left (as
+  // consecutive TFLM Invoke() calls; the first from zero state). No effect on models without state.
+  bool carry_state = false;
   // On each worker's thread before its first sample: e.g. set an observer on its interpreter.
   std::function<void(unsigned worker, Interpreter&)> on_worker_start{};
   // On the worker's thread, once a sample's inputs are set (before invoke), and after it ran. An error stops that

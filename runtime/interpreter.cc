@@ -67,6 +67,12 @@ Expected<std::shared_ptr<const PreparedModel>> PreparedModel::create(const Graph
   }
   for (TensorId id : g.outputs)
     if (first[static_cast<size_t>(id)] >= 0) last[static_cast<size_t>(id)] = last_op;
+  // Variable tensors keep their value between invocations: live over the whole run, never shared.
+  for (size_t t = 0; t < nt; ++t)
+    if (g.tensors[t].is_variable && !g.tensors[t].is_constant) {
+      first[t] = 0, last[t] = last_op;
+      m->variables_.push_back(static_cast<TensorId>(t));
+    }
 
   std::vector<BufferRequest> requests;
   std::vector<TensorId> request_tensor;  // tensor of each request, kNoTensor for scratch
@@ -118,6 +124,7 @@ Interpreter::Interpreter(std::shared_ptr<const PreparedModel> model) : model_(st
   }
   input_begin_.push_back(input_ptrs_.size());
   output_begin_.push_back(output_ptrs_.size());
+  reset_state();  // AllocateTensors() ends with ResetVariableTensors()
 }
 
 TensorView Interpreter::tensor(TensorId id) {
@@ -147,6 +154,19 @@ Expected<void> Interpreter::set_input(size_t i, std::span<const uint8_t> bytes) 
   }
   if (!bytes.empty()) std::memcpy(v.bytes.data(), bytes.data(), bytes.size());
   return {};
+}
+
+void Interpreter::reset_state() {
+  const Graph& g = graph();
+  for (TensorId id : model_->variables_) {
+    TensorView v = tensor(id);
+    if (v.bytes.empty()) continue;
+    // TFLM's ResetTensorData: an int8 variable is filled with its zero point (real value 0), others with 0 bytes.
+    const Tensor& t = g.tensor(id);
+    int value = 0;
+    if (t.dtype == DType::Int8 && t.quant && !t.quant->zero_point.empty()) value = static_cast<int>(t.quant->zero_point[0]);
+    std::memset(v.bytes.data(), value, v.bytes.size());
+  }
 }
 
 Expected<void> Interpreter::invoke() {

@@ -7,6 +7,11 @@
 //                  from a PreparedModel: clone_for_thread() gives a second one for another core, sharing kernels.
 // for_each_sample() runs N samples across threads, one Interpreter per thread.
 //
+// Variable tensors (the state of SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM) get arena space of their own that lives
+// across invocations: the zero state when an Interpreter is made (TFLM's AllocateTensors ends with
+// ResetVariableTensors: int8 variables hold their zero point, others zero bytes), then what the last invoke left,
+// until reset_state() restores the zero state.
+//
 // Constant tensors are read in place from the Graph, which must outlive every PreparedModel made from it and
 // keep its constants' storage (kernels may read float weights at eval, so updated weight *values* are seen).
 #pragma once
@@ -47,6 +52,8 @@ class PreparedModel {
 
   const Graph& graph() const { return *graph_; }
   size_t arena_bytes() const { return arena_bytes_; }
+  // True when the graph has variable (state) tensors: outputs then depend on earlier invocations.
+  bool stateful() const { return !variables_.empty(); }
   // Arena offset of activation tensor `id`, or -1 for constants and unused tensors.
   int64_t offset_of(TensorId id) const { return offsets_[static_cast<size_t>(id)]; }
 
@@ -57,6 +64,7 @@ class PreparedModel {
   std::vector<std::unique_ptr<Kernel>> kernels_;  // one per op
   std::vector<int64_t> offsets_;                  // per tensor: arena offset, -1 when not in the arena
   std::vector<int64_t> scratch_offsets_;          // per op: arena offset of its scratch, -1 when none
+  std::vector<TensorId> variables_;               // variable tensors, each with its own arena slot
   size_t arena_bytes_ = 0;
 };
 
@@ -94,6 +102,9 @@ class Interpreter {
 
   // Runs every op in order.
   Expected<void> invoke();
+  // Restores every variable (state) tensor to the zero state (int8: its zero point), as after creation.
+  void reset_state();
+  bool stateful() const { return model_->stateful(); }
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
  private:

@@ -136,10 +136,11 @@ Expected<std::vector<uint8_t>> known_input(const Graph& g, int op_index, size_t 
   return std::move(**v);
 }
 
-Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels) {
+Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels,
+                                           size_t bias_input) {
   std::vector<int64_t> v;
   if (!bias) return v;
-  auto bytes = known_input(g, op_index, 2, "bias");
+  auto bytes = known_input(g, op_index, bias_input, "bias");
   if (!bytes) return bytes.take_error();
   Tensor known = *bias;  // a view of the bias as a constant, so the typed accessors below read its value
   known.data = std::move(*bytes);
@@ -150,6 +151,8 @@ Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const T
     for (int32_t x : known.values<int32_t>()) v.push_back(x);
   } else if (bias->dtype == DType::Int64) {
     for (int64_t x : known.values<int64_t>()) v.push_back(x);
+  } else if (bias->dtype == DType::Int16) {  // TRANSPOSE_CONV 16x8 accepts int16 biases (widened by TFLM)
+    for (int16_t x : known.values<int16_t>()) v.push_back(x);
   } else {
     return bad_op(g, op_index, bias, fmt::format("bias dtype {} is not int32/int64", dtype_name(bias->dtype)));
   }

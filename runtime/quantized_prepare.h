@@ -65,8 +65,10 @@ Expected<ChannelMultipliers> per_channel_multipliers(const Graph& g, int op_inde
                                                      TensorQuant out, int channels);
 
 // Bias values of a quantized op widened to int64 (int32 bias for int8, int32 or int64 bias for 16x8); empty when
-// the op has no bias. Errors: wrong dtype or element count.
-Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels);
+// the op has no bias. `bias_input` is the bias's input position (TRANSPOSE_CONV: 3). Errors: wrong dtype or
+// element count.
+Expected<std::vector<int64_t>> bias_values(const Graph& g, int op_index, const Tensor* bias, int channels,
+                                           size_t bias_input = 2);
 
 // The operands of an integer CONV_2D / DEPTHWISE_CONV_2D: int8 (or int16, "16x8") input and output of one dtype, a
 // constant int8 filter, all 4-D, and the optional bias. `op_name` ("CONV_2D") names the op in the messages.

@@ -11,10 +11,12 @@ namespace {
 // A RESHAPE whose target hard-codes the old batch was resolved leniently to `shape`: write `shape` into its
 // new_shape option and its constant shape input (a copy of the constant when other ops read it too), so that the
 // graph validates and a written model is consistent.
+// The same for TRANSPOSE_CONV, whose output shape is its constant input 0.
 void sync_reshape_target(Graph& g, int op_index, const Shape& shape) {
   Op& op = g.ops[static_cast<size_t>(op_index)];
   if (auto* o = std::get_if<ReshapeOptions>(&op.options); o && !o->new_shape.empty()) o->new_shape = shape;
-  const TensorId id = op.input(1);
+  const size_t shape_input = op.kind == OpKind::TransposeConv ? 0 : 1;
+  const TensorId id = op.input(shape_input);
   if (id == kNoTensor || !g.tensor(id).is_constant) return;
   Tensor t = g.tensor(id);
   if (t.dtype == DType::Int64) t.set_values<int64_t>(std::vector<int64_t>(shape.begin(), shape.end()));
@@ -24,7 +26,7 @@ void sync_reshape_target(Graph& g, int op_index, const Shape& shape) {
     g.tensor(id) = std::move(t);
   } else {
     t.name += "/batch_" + std::to_string(shape.empty() ? 0 : shape[0]);
-    op.inputs[1] = g.add_tensor(std::move(t));
+    op.inputs[shape_input] = g.add_tensor(std::move(t));
   }
 }
 
@@ -34,7 +36,8 @@ Expected<void> infer_shapes(Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
     auto shapes = infer_output_shapes(g, static_cast<int>(i), ReshapeTargets::LenientBatch);
     if (!shapes) return shapes.take_error();
-    if (g.ops[i].kind == OpKind::Reshape && !infer_output_shapes(g, static_cast<int>(i)))
+    if ((g.ops[i].kind == OpKind::Reshape || g.ops[i].kind == OpKind::TransposeConv) &&
+        !infer_output_shapes(g, static_cast<int>(i)))
       sync_reshape_target(g, static_cast<int>(i), (*shapes)[0]);
     Tensor& out = g.tensor(g.ops[i].outputs[0]);
     if (out.is_constant || g.is_graph_input(g.ops[i].outputs[0])) {

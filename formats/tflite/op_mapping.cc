@@ -42,6 +42,9 @@ constexpr std::array<KindCode, kNumOpKinds> kKindCodes = {{
     {OpKind::StridedSlice, BuiltinOperator::STRIDED_SLICE},
     {OpKind::Quantize, BuiltinOperator::QUANTIZE},
     {OpKind::Dequantize, BuiltinOperator::DEQUANTIZE},
+    {OpKind::TransposeConv, BuiltinOperator::TRANSPOSE_CONV},
+    {OpKind::Svdf, BuiltinOperator::SVDF},
+    {OpKind::SequenceLstm, BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM},
     {OpKind::Decode, BuiltinOperator::CUSTOM},  // custom code "TFLM_DECODE" (kDecodeCustomCode)
 }};
 
@@ -68,6 +71,9 @@ BuiltinOptions options_type_of(OpKind kind) {
     case OpKind::StridedSlice: return BuiltinOptions::StridedSliceOptions;
     case OpKind::Quantize: return BuiltinOptions::QuantizeOptions;
     case OpKind::Dequantize: return BuiltinOptions::DequantizeOptions;
+    case OpKind::TransposeConv: return BuiltinOptions::TransposeConvOptions;
+    case OpKind::Svdf: return BuiltinOptions::SVDFOptions;
+    case OpKind::SequenceLstm: return BuiltinOptions::UnidirectionalSequenceLSTMOptions;
     case OpKind::Logistic:
     case OpKind::Tanh:
     case OpKind::Relu:
@@ -163,6 +169,36 @@ Expected<OpOptions> read_elementwise(const Table& o, bool pot_scale_int16, const
   return OpOptions{ElementwiseOptions{.activation = *act, .pot_scale_int16 = pot_scale_int16}};
 }
 
+Expected<OpOptions> read_transpose_conv(const tflite::TransposeConvOptions& o, const Location& where) {
+  auto pad = padding(o.padding(), where);
+  if (!pad) return pad.take_error();
+  auto act = activation(o.fused_activation_function(), where);
+  if (!act) return act.take_error();
+  TransposeConvOptions r{.padding = *pad, .stride_w = o.stride_w(), .stride_h = o.stride_h(), .activation = *act};
+  for (auto [v, name] : {std::pair{r.stride_w, "stride_w"}, {r.stride_h, "stride_h"}})
+    if (auto ok = at_least_one(v, name, where); !ok) return ok.take_error();
+  return OpOptions{r};
+}
+
+Expected<OpOptions> read_svdf(const tflite::SVDFOptions& o, const Location& where) {
+  auto act = activation(o.fused_activation_function(), where);
+  if (!act) return act.take_error();
+  if (auto ok = at_least_one(o.rank(), "rank", where); !ok) return ok.take_error();
+  return OpOptions{SvdfOptions{.rank = o.rank(), .activation = *act,
+                               .asymmetric_quantize_inputs = o.asymmetric_quantize_inputs()}};
+}
+
+Expected<OpOptions> read_sequence_lstm(const tflite::UnidirectionalSequenceLSTMOptions& o, const Location& where) {
+  auto act = activation(o.fused_activation_function(), where);
+  if (!act) return act.take_error();
+  if (!(o.cell_clip() >= 0.0f) || !(o.proj_clip() >= 0.0f))
+    return fail(Errc::BadInput, where, "cell_clip {} / proj_clip {} must be >= 0", o.cell_clip(), o.proj_clip());
+  return OpOptions{SequenceLstmOptions{.activation = *act, .cell_clip = o.cell_clip(), .proj_clip = o.proj_clip(),
+                                       .time_major = o.time_major(),
+                                       .asymmetric_quantize_inputs = o.asymmetric_quantize_inputs(),
+                                       .diagonal_recurrent_tensors = o.diagonal_recurrent_tensors()}};
+}
+
 // IR defaults for a kind whose options table is absent from the file.
 OpOptions default_options(OpKind kind) {
   switch (kind) {
@@ -181,6 +217,9 @@ OpOptions default_options(OpKind kind) {
     case OpKind::LeakyRelu: return LeakyReluOptions{};
     case OpKind::Concatenation: return ConcatenationOptions{};
     case OpKind::StridedSlice: return StridedSliceOptions{};
+    case OpKind::TransposeConv: return TransposeConvOptions{};
+    case OpKind::Svdf: return SvdfOptions{};
+    case OpKind::SequenceLstm: return SequenceLstmOptions{};
     default: return std::monostate{};
   }
 }
@@ -253,6 +292,10 @@ Expected<OpOptions> read_op_options(OpKind kind, const tflite::Operator& op, con
                                            .ellipsis_mask = o.ellipsis_mask(), .new_axis_mask = o.new_axis_mask(),
                                            .shrink_axis_mask = o.shrink_axis_mask(), .offset = o.offset()}};
     }
+    case OpKind::TransposeConv: return read_transpose_conv(*op.builtin_options_as_TransposeConvOptions(), where);
+    case OpKind::Svdf: return read_svdf(*op.builtin_options_as_SVDFOptions(), where);
+    case OpKind::SequenceLstm:
+      return read_sequence_lstm(*op.builtin_options_as_UnidirectionalSequenceLSTMOptions(), where);
     default: return default_options(kind);  // PAD, TRANSPOSE, QUANTIZE, ...: empty tables
   }
 }
@@ -335,6 +378,23 @@ std::pair<BuiltinOptions, flatbuffers::Offset<void>> write_op_options(flatbuffer
       const auto& c = std::get<StridedSliceOptions>(opts);
       table = tflite::CreateStridedSliceOptions(fbb, c.begin_mask, c.end_mask, c.ellipsis_mask, c.new_axis_mask,
                                                 c.shrink_axis_mask, c.offset).Union();
+      break;
+    }
+    case OpKind::TransposeConv: {
+      const auto& c = std::get<TransposeConvOptions>(opts);
+      table = tflite::CreateTransposeConvOptions(fbb, pad(c.padding), c.stride_w, c.stride_h, act(c.activation)).Union();
+      break;
+    }
+    case OpKind::Svdf: {
+      const auto& c = std::get<SvdfOptions>(opts);
+      table = tflite::CreateSVDFOptions(fbb, c.rank, act(c.activation), c.asymmetric_quantize_inputs).Union();
+      break;
+    }
+    case OpKind::SequenceLstm: {
+      const auto& c = std::get<SequenceLstmOptions>(opts);
+      table = tflite::CreateUnidirectionalSequenceLSTMOptions(fbb, act(c.activation), c.cell_clip, c.proj_clip,
+                                                              c.time_major, c.asymmetric_quantize_inputs,
+                                                              c.diagonal_recurrent_tensors).Union();
       break;
     }
     case OpKind::HardSwish: table = tflite::CreateHardSwishOptions(fbb).Union(); break;

@@ -9,6 +9,8 @@
 //   int8 input 2; int16 3 for most (ADD int16 with pot_scale_int16=false 3, SUB 5, MUL int16 4, RELU int16 3).
 //   QUANTIZE: int16 output 2, per-channel 3. DEQUANTIZE: int8 input 2, int16/float16 input 3.
 //   LEAKY_RELU int16 2. RESHAPE, SQUEEZE, HARD_SWISH: 1.
+//   TRANSPOSE_CONV: fused activation 4; bias input or int16 input 3; int8 2. SVDF: int8 3; hybrid 2 (asymmetric
+//   inputs 4). UNIDIRECTIONAL_SEQUENCE_LSTM: diagonal recurrent tensors 4; hybrid 2 (asymmetric 3); else 1.
 #include "formats/tflite/op_version.h"
 
 #include <charconv>
@@ -110,6 +112,26 @@ int op_version(const Graph& g, int op_index) {
       if (in == DType::Int16 || in == DType::Float16) return 3;
       if (in == DType::Int8) return per_channel(g, op.input(0)) ? 5 : 2;
       return 1;
+    case OpKind::TransposeConv: {
+      const DType x = dtype_at(g, op.inputs, 2);
+      const auto* o = std::get_if<TransposeConvOptions>(&op.options);
+      if (o && o->activation != Activation::None) return 4;
+      if (x == DType::Int16 || op.input(3) != kNoTensor) return 3;
+      return x == DType::Int8 ? 2 : 1;
+    }
+    case OpKind::Svdf: {
+      const auto* o = std::get_if<SvdfOptions>(&op.options);
+      if (in == DType::Int8) return 3;
+      if (hybrid) return o && o->asymmetric_quantize_inputs ? 4 : 2;
+      return 1;
+    }
+    case OpKind::SequenceLstm: {
+      const auto* o = std::get_if<SequenceLstmOptions>(&op.options);
+      const DType wf = dtype_at(g, op.inputs, 2, in);  // input-to-forget weights (input 1 is optional)
+      if (o && o->diagonal_recurrent_tensors) return 4;
+      if (in == DType::Float32 && wf == DType::Int8) return o && o->asymmetric_quantize_inputs ? 3 : 2;
+      return 1;
+    }
     case OpKind::Reshape:
     case OpKind::Squeeze:
     case OpKind::HardSwish:
@@ -153,6 +175,12 @@ std::string_view min_runtime_for(OpKind kind, int version) {
       {{OpKind::Dequantize, 5}, "2.7.0"},
       {{OpKind::Quantize, 1}, "1.14.0"}, {{OpKind::Quantize, 2}, "1.15.0"}, {{OpKind::Quantize, 3}, "2.7.0"},
       {{OpKind::HardSwish, 1}, "1.15.0"},
+      {{OpKind::TransposeConv, 1}, "1.9.0"}, {{OpKind::TransposeConv, 2}, "2.2.0"},
+      {{OpKind::TransposeConv, 3}, "2.3.0"},
+      {{OpKind::Svdf, 1}, "1.5.0"}, {{OpKind::Svdf, 2}, "1.14.0"}, {{OpKind::Svdf, 3}, "2.2.0"},
+      {{OpKind::Svdf, 4}, "2.3.0"},
+      {{OpKind::SequenceLstm, 1}, "1.13.1"}, {{OpKind::SequenceLstm, 2}, "1.14.0"},
+      {{OpKind::SequenceLstm, 3}, "2.3.0"},
       {{OpKind::Decode, 1}, "1.5.0"},  // a TFLite Micro custom op: it asks nothing of the TFLite runtime version
   };
   auto it = kTable.find({kind, version});

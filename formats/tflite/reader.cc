@@ -259,6 +259,12 @@ Expected<void> read_ops(const Source& src, const tflite::SubGraph& sg, const std
         op.outputs.push_back(*id);
       }
     if (op.outputs.empty()) return fail(Errc::BadInput, where, "op has no outputs");
+    if (fb_op.intermediates())
+      for (uint32_t k = 0; k < fb_op.intermediates()->size(); ++k) {
+        auto id = tensor_index(fb_op.intermediates()->Get(k), n_tensors, false, where, fmt::format("intermediate {}", k));
+        if (!id) return id.take_error();
+        op.intermediates.push_back(*id);
+      }
     auto options = tflite_format::read_op_options(op.kind, fb_op, where);
     if (!options) return options.take_error();
     op.options = std::move(*options);

@@ -80,6 +80,9 @@ Expected<void> check_ids(const Graph& g) {
     for (TensorId id : g.ops[i].outputs)
       if (id < 0 || id >= n)
         return fail(Errc::Internal, g.where(static_cast<int>(i)), "cannot write: output tensor id {} of {}", id, n);
+    for (TensorId id : g.ops[i].intermediates)
+      if (id < 0 || id >= n)
+        return fail(Errc::Internal, g.where(static_cast<int>(i)), "cannot write: intermediate tensor id {} of {}", id, n);
   }
   for (const auto* list : {&g.inputs, &g.outputs})
     for (TensorId id : *list)
@@ -146,8 +149,10 @@ Expected<std::vector<uint8_t>> write_tflite(const Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
     auto [options_type, options] = tflite_format::write_op_options(fbb, op);
+    auto intermediates = op.intermediates.empty() ? 0 : fbb.CreateVector(op.intermediates);
     ops.push_back(tflite::CreateOperator(fbb, opcode_index[i], fbb.CreateVector(op.inputs),
-                                         fbb.CreateVector(op.outputs), options_type, options));
+                                         fbb.CreateVector(op.outputs), options_type, options, 0,
+                                         tflite::CustomOptionsFormat::FLEXBUFFERS, 0, intermediates));
   }
 
   auto subgraph = tflite::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(g.inputs),

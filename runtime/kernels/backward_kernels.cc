@@ -25,6 +25,7 @@ Expected<std::unique_ptr<BackwardKernel>> make_leaky_relu_backward(const Graph&,
 Expected<std::unique_ptr<BackwardKernel>> make_hard_swish_backward(const Graph&, int);
 Expected<std::unique_ptr<BackwardKernel>> make_pad_backward(const Graph&, int);
 Expected<std::unique_ptr<BackwardKernel>> make_concatenation_backward(const Graph&, int);
+Expected<std::unique_ptr<BackwardKernel>> make_transpose_conv_backward(const Graph&, int);
 
 void register_backward_kernels(BackwardRegistry& r) {
   r.add(OpKind::Conv2D, make_conv_2d_backward);
@@ -47,6 +48,7 @@ void register_backward_kernels(BackwardRegistry& r) {
   r.add(OpKind::HardSwish, make_hard_swish_backward);
   r.add(OpKind::Pad, make_pad_backward);
   r.add(OpKind::Concatenation, make_concatenation_backward);
+  r.add(OpKind::TransposeConv, make_transpose_conv_backward);
 }
 
 }  // namespace tinyopt

@@ -27,7 +27,9 @@ void register_float_kernels(KernelRegistry& r) {
   r.add(OpKind::Softmax, f, make_softmax_float);
   r.add(OpKind::Squeeze, f, make_reshape_any);
   r.add(OpKind::StridedSlice, f, make_strided_slice_any);
+  r.add(OpKind::SequenceLstm, f, make_sequence_lstm_float);
   r.add(OpKind::Sub, f, make_sub_float);
+  r.add(OpKind::Svdf, f, make_svdf_float);
   r.add(OpKind::Tanh, f, make_tanh_float);
   r.add(OpKind::Transpose, f, make_transpose_any);
 }

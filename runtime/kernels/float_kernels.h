@@ -26,6 +26,9 @@ KernelResult make_leaky_relu_float(const Graph& g, int op_index);
 KernelResult make_hard_swish_float(const Graph& g, int op_index);
 KernelResult make_pad_float(const Graph& g, int op_index);
 KernelResult make_quantize_float(const Graph& g, int op_index);
+KernelResult make_svdf_float(const Graph& g, int op_index);
+KernelResult make_sequence_lstm_float(const Graph& g, int op_index);
+KernelResult make_transpose_conv_float(const Graph& g, int op_index);  // input #2 float32
 
 // Data-movement kernels: they only copy bytes, so they serve any dtype (the int8 list may register them too).
 KernelResult make_reshape_any(const Graph& g, int op_index);  // RESHAPE and SQUEEZE: a copy

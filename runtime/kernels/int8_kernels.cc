@@ -40,6 +40,14 @@ void register_int8_kernels(KernelRegistry& r) {
   // int8 only (TFLM's int16 HARD_SWISH uses lookup tables not implemented here).
   r.add(OpKind::HardSwish, DType::Int8, make_hard_swish_int8);
   r.add(OpKind::Relu6, DType::Int8, make_relu_int8);
+  // SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM: int8 activations only (TFLM's integer kernels).
+  r.add(OpKind::Svdf, DType::Int8, make_svdf_int8);
+  r.add(OpKind::SequenceLstm, DType::Int8, make_sequence_lstm_int8);
+  // QUANTIZE int32 -> int8/int16 (TFLM requantizes int32 too).
+  r.add(OpKind::Quantize, DType::Int32, make_quantize_int8);
+  // TRANSPOSE_CONV is keyed by input #0, its int32 output shape; the factory dispatches on the data input's dtype
+  // (float32, int8 or int16).
+  r.add(OpKind::TransposeConv, DType::Int32, make_transpose_conv);
   // TFLM_DECODE is keyed by its encoded input, always uint8; it decodes into any type (int8 weights, int32 bias).
   r.add(OpKind::Decode, DType::UInt8, make_decode);
 }

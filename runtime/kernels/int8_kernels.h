@@ -33,6 +33,11 @@ KernelResult make_pad_int8(const Graph& g, int op_index);
 KernelResult make_concatenation_int8(const Graph& g, int op_index);
 KernelResult make_quantize_int8(const Graph& g, int op_index);    // int8/int16 -> int8/int16 requantize
 KernelResult make_dequantize_int8(const Graph& g, int op_index);  // int8/int16 -> float32
+KernelResult make_svdf_int8(const Graph& g, int op_index);           // int8 / int16 state
+KernelResult make_sequence_lstm_int8(const Graph& g, int op_index);  // int8 activations, int16 cell state
+KernelResult make_transpose_conv_int8(const Graph& g, int op_index);  // int8 and 16x8
+// TRANSPOSE_CONV is keyed by its int32 output-shape input: this picks the float or integer kernel by input #2.
+KernelResult make_transpose_conv(const Graph& g, int op_index);
 KernelResult make_decode(const Graph& g, int op_index);           // TFLM_DECODE: uint8 encoded -> any type
 
 }  // namespace tinyopt

@@ -108,7 +108,8 @@ TEST_CASE("tflm arena: a tensor id out of range is an error, not a crash") {
   CHECK(a.error().message.find("99") != std::string::npos);
 }
 
-// Every model of ../shared TFLM runs (int8 and float, and the TFLM_DECODE-compressed ones in compressed/), against
+// Every model of ../shared TFLM runs (int8 and float, the TFLM_DECODE-compressed ones in compressed/ and the
+// recurrent ones in recurrent/), against
 // its own figures: the arena is exact to the byte on 32 and 64 bits (reference kernels), and so is its planned
 // head (for the LUT model: decoded weights planned as non-persistent buffers, DECODE's state in the tail).
 TEST_CASE("tflm arena: matches TFLM's arena_used_bytes on every shared model") {
@@ -117,10 +118,12 @@ TEST_CASE("tflm arena: matches TFLM's arena_used_bytes on every shared model") {
   std::vector<std::pair<std::filesystem::path, std::filesystem::path>> cases;  // golden folder, model
   for (const auto& entry : std::filesystem::directory_iterator(test::shared_dir() / "golden"))
     cases.emplace_back(entry.path(), test::shared_model(entry.path().filename().string() + ".tflite"));
-  if (std::filesystem::exists(test::golden_dir("compressed")))
-    for (const auto& entry : std::filesystem::directory_iterator(test::golden_dir("compressed")))
-      cases.emplace_back(entry.path(),
-                         test::shared_model("compressed") / (entry.path().filename().string() + ".tflite"));
+  // The sub-folders: compressed/ (TFLM_DECODE) and recurrent/ (SVDF, LSTM with their variable tensors,
+  // TRANSPOSE_CONV 16x8).
+  for (const char* sub : {"compressed", "recurrent"})
+    if (std::filesystem::exists(test::golden_dir(sub)))
+      for (const auto& entry : std::filesystem::directory_iterator(test::golden_dir(sub)))
+        cases.emplace_back(entry.path(), test::shared_model(sub) / (entry.path().filename().string() + ".tflite"));
   std::sort(cases.begin(), cases.end());
   for (const auto& [folder, model] : cases) {
     const std::filesystem::path meta_path = folder / "meta.json";
@@ -150,7 +153,7 @@ TEST_CASE("tflm arena: matches TFLM's arena_used_bytes on every shared model") {
     }
     ++checked;
   }
-  CHECK(checked >= 12);
+  CHECK(checked >= 15);
 }
 
 }  // namespace
