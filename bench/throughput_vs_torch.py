@@ -11,7 +11,7 @@ Fashion-MNIST CNN (../shared/models/fmnist_cnn_float.tflite) and its int8 twin f
 - batch 1: tinyopt `run --bench` (repeated single-sample invokes); PyTorch a loop of single-image calls.
 
     /usr/bin/python3 bench/throughput_vs_torch.py [--tinyopt build/tinyopt] [--samples 2000] [--batch 256]
-        [--samples-per-invoke 64] [--seconds 2]
+        [--samples-per-invoke 64] [--seconds 2] [--shared ../shared]
 TINYOPT_ISA (portable|avx2|avx512vnni) is passed through to tinyopt.
 """
 import argparse
@@ -105,6 +105,7 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--samples-per-invoke", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--shared", default=SHARED, help="folder with models/ (default: ../shared of the checkout)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(1)
@@ -114,7 +115,7 @@ def main():
     np.save(os.path.join(tmp, "samples.npy"), x)
     np.save(os.path.join(tmp, "one.npy"), x[:1])
     np.save(os.path.join(tmp, "calib.npy"), calib)
-    float_model = os.path.join(SHARED, "models", "fmnist_cnn_float.tflite")
+    float_model = os.path.join(a.shared, "models", "fmnist_cnn_float.tflite")
     int8_model = os.path.join(tmp, "fmnist_cnn_int8.tflite")
     subprocess.run([a.tinyopt, "-q", "quantize", float_model, "--calib", os.path.join(tmp, "calib.npy"), "-o", int8_model],
                    check=True)
