@@ -3,7 +3,8 @@
 // invoke_us_median), and the ratio. Also checks that case 0 still gives TFLM's output bit for bit.
 //
 //   build-*/bench_int8_inference [--reference] [--profile] [--seconds S] [shared_dir]
-// --reference runs the plain reference CONV/DEPTHWISE/FC kernels instead of the fast ones.
+// --reference runs the plain reference CONV/DEPTHWISE/FC kernels instead of the fast ones. TINYOPT_ISA forces the
+// fast kernels' ISA variant (portable|avx2|avx512vnni).
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -19,7 +20,7 @@
 #include "formats/tflite/reader.h"
 #include "runtime/interpreter.h"
 #include "runtime/kernels/int8_kernels.h"
-#include "runtime/quantized_gemm.h"
+#include "runtime/cpu_features.h"
 
 namespace fs = std::filesystem;
 using namespace tinyopt;
@@ -65,9 +66,12 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = std::atof(argv[++i]);
     else shared = argv[i];
   }
+  Expected<Isa> isa = select_isa_from_environment();  // TINYOPT_ISA=portable|avx2|avx512vnni
+  if (!isa) { std::fprintf(stderr, "error: %s\n", isa.error().to_string().c_str()); return 2; }
   const KernelRegistry registry = make_registry(reference);
-  std::printf("int8 runtime (%s kernels, AVX2 %s), single thread, %.1f s of thread CPU time per model\n",
-              reference ? "reference" : "fast", cpu_has_avx2() ? "on" : "off", seconds);
+  std::printf("int8 runtime (%s kernels, ISA %s; CPU: %s), single thread, %.1f s of thread CPU time per model\n",
+              reference ? "reference" : "fast", std::string(isa_name(*isa)).c_str(),
+              cpu_feature_summary().c_str(), seconds);
   std::printf("%-22s %14s %14s %14s %8s %s\n", "model", "tinyopt inf/s", "tinyopt us", "TFLM ref us", "ratio",
               "bit-exact case0");
   int status = 0;

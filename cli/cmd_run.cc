@@ -18,6 +18,7 @@
 #include "formats/npy/npy.h"
 #include "formats/npy/npy_batch.h"
 #include "formats/dataset/dataset.h"
+#include "runtime/cpu_features.h"
 #include "runtime/evaluate.h"
 
 namespace tinyopt::cli {
@@ -32,6 +33,7 @@ struct RunArgs {
   bool bench = false;
   double bench_seconds = 2.0;
   unsigned threads = 0;
+  int samples_per_invoke = 1;
   bool dequantize_output = false;
   bool reset_state = false;  // stateful models: every sample from zero state instead of carrying it over
 };
@@ -127,6 +129,7 @@ int run_run(const RunArgs& a, Output& out) {
   EvaluateOptions eval;
   eval.threads = a.threads;
   eval.carry_state = !a.reset_state;
+  eval.samples_per_invoke = a.samples_per_invoke;
   Expected<Evaluation> ran = evaluate_model(interp, data, eval);
   if (!ran) return out.fail(ran.take_error());
   const double run_seconds = seconds_since(t0);
@@ -163,6 +166,8 @@ int run_run(const RunArgs& a, Output& out) {
     doc["samples"] = samples;
     doc["arena_bytes"] = interp.arena_bytes();
     if (interp.stateful()) doc["state"] = a.reset_state ? "reset_per_sample" : "carried";
+    doc["isa"] = isa_name(active_isa());  // the kernels' ISA variant (runtime/cpu_features.h, TINYOPT_ISA)
+    doc["samples_per_invoke"] = ran->samples_per_invoke;
     nlohmann::ordered_json ins = nlohmann::ordered_json::array(), outs = nlohmann::ordered_json::array();
     for (size_t i = 0; i < a.inputs.size(); ++i)
       ins.push_back({{"tensor", g.tensor(g.inputs[i]).name}, {"file", a.inputs[i]},
@@ -210,6 +215,10 @@ CommandRun add_run(CLI::App& sub) {
       ->check(CLI::Range(0.0, 3600.0));
   sub.add_option("--threads", args->threads, "threads for running the samples (default: every core)")
       ->check(CLI::Range(0u, 1024u));
+  sub.add_option("--samples-per-invoke", args->samples_per_invoke,
+                 "samples per invoke of a re-batched copy of the model (default 1: one at a time, as TFLM). int8 outputs "
+                 "are identical either way, float ones equal within rounding")
+      ->check(CLI::Range(1, 4096));
   sub.add_flag("--dequantize-output", args->dequantize_output, "write quantized outputs as float32");
   sub.add_flag("--reset-state", args->reset_state,
                "stateful models (SVDF, LSTM): start every sample from zero state (default: samples form one "

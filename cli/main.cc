@@ -14,9 +14,11 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "runtime/cpu_features.h"
 
 namespace tinyopt::cli {
 namespace {
@@ -59,7 +61,15 @@ int usage_error(const std::string& message) {
 int run_main(int argc, char** argv) {
   CLI::App app{"tinyopt: make TensorFlow Lite models fit on microcontrollers (quantize, prune, report, run)",
                "tinyopt"};
-  app.set_version_flag("--version", "tinyopt " TINYOPT_VERSION);
+  // TINYOPT_ISA=portable|avx2|avx512vnni forces the runtime kernels' ISA variant; an unknown or unsupported one is
+  // a usage error before anything runs.
+  Expected<Isa> isa = select_isa_from_environment();
+  if (!isa) {
+    std::fprintf(stderr, "error: %s\n", isa.error().to_string().c_str());
+    return kExitBadInput;
+  }
+  app.set_version_flag("--version", fmt::format("tinyopt {} (runtime ISA: {}; CPU: {})", TINYOPT_VERSION,
+                                                isa_name(*isa), cpu_feature_summary()));
   app.require_subcommand(0, 1);
   bool quiet = false;
   int verbosity = 0;

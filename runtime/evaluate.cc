@@ -4,6 +4,8 @@
 #include <cstring>
 #include <optional>
 
+#include "ir/batching.h"
+
 namespace tinyopt {
 namespace {
 
@@ -24,6 +26,67 @@ double raw_element(DType t, std::span<const uint8_t> bytes, size_t i) {
     case DType::Float64: return element<double>(bytes, i);
     default: return 0.0;
   }
+}
+
+// The graph re-batched to `block` samples when multi-sample execution applies to it (see evaluate.h).
+std::optional<Graph> batched_graph(const Graph& g, const EvaluateOptions& opt) {
+  const int block = opt.samples_per_invoke;
+  if (block <= 1 || opt.on_worker_start || opt.before_invoke || opt.after_sample) return std::nullopt;
+  auto batch_of_one = [&](TensorId id) { return !g.tensor(id).shape.empty() && g.tensor(id).shape[0] == 1; };
+  for (TensorId id : g.inputs)
+    if (!batch_of_one(id)) return std::nullopt;
+  for (TensorId id : g.outputs)
+    if (!batch_of_one(id)) return std::nullopt;
+  Expected<Graph> b = with_batch_size(g, block);
+  if (!b) return std::nullopt;
+  for (const auto* ids : {&g.inputs, &g.outputs})
+    for (TensorId id : *ids)
+      if (b->tensor(id).byte_size() != g.tensor(id).byte_size() * static_cast<size_t>(block)) return std::nullopt;
+  return std::move(*b);
+}
+
+// Multi-sample execution: block j holds samples [j * B, (j + 1) * B), blocks spread over the threads.
+Expected<void> evaluate_blocks(const Graph& g, const Graph& batched, const Dataset& data, const EvaluateOptions& opt,
+                               Evaluation& ev) {
+  Expected<std::shared_ptr<const PreparedModel>> model = PreparedModel::create(batched);
+  if (!model) return model.take_error();
+  const Interpreter prototype(*model);
+  const size_t block = static_cast<size_t>(opt.samples_per_invoke);
+  const size_t n = data.size(), blocks = (n + block - 1) / block;
+  ev.threads = sample_threads(opt.threads, blocks);
+  ev.samples_per_invoke = opt.samples_per_invoke;
+  std::vector<std::optional<Interpreter>> interps(ev.threads);
+  return for_each_sample_index(blocks, opt.threads, [&](unsigned w, size_t j) -> Expected<void> {
+    if (!interps[w]) interps[w].emplace(prototype.clone_for_thread());
+    Interpreter& it = *interps[w];
+    for (size_t k = 0; k < g.inputs.size(); ++k) {
+      const Tensor& one = g.tensor(g.inputs[k]);
+      const size_t bytes = one.byte_size();
+      uint8_t* dst = it.input(k).bytes.data();
+      for (size_t b = 0; b < block; ++b) {
+        const size_t s = j * block + b;
+        if (s >= n) {
+          std::memset(dst + b * bytes, 0, bytes);  // padding sample, output dropped
+          continue;
+        }
+        Expected<std::vector<uint8_t>> x = data.sample_for_tensor(s, k, one);
+        if (!x) return x.take_error();
+        if (x->size() != bytes)
+          return fail(Errc::BadInput, {.file = data.source(), .tensor = one.name}, "sample {} has {} bytes, the input {}",
+                      s, x->size(), bytes);
+        std::memcpy(dst + b * bytes, x->data(), bytes);
+      }
+    }
+    if (Expected<void> ok = it.invoke(); !ok) return ok;
+    for (size_t k = 0; k < ev.outputs.size(); ++k) {
+      const TensorView v = it.output(k);
+      const size_t bytes = v.bytes.size() / block;
+      for (size_t b = 0; b < block && j * block + b < n; ++b)
+        ev.outputs[k].samples[j * block + b].assign(v.bytes.begin() + static_cast<long>(b * bytes),
+                                                    v.bytes.begin() + static_cast<long>((b + 1) * bytes));
+    }
+    return {};
+  });
 }
 
 }  // namespace
@@ -73,6 +136,11 @@ Expected<Evaluation> evaluate_model(const Interpreter& prototype, const Dataset&
   ev.threads = sample_threads(threads, data.size());
   if (opt.keep_outputs)
     for (TensorId id : g.outputs) ev.outputs.push_back({g.tensor(id), std::vector<std::vector<uint8_t>>(data.size())});
+  // A stateful model's samples are steps of one sequence (or each from zero state): never re-batched.
+  if (std::optional<Graph> batched = prototype.stateful() ? std::nullopt : batched_graph(g, opt)) {
+    if (Expected<void> ok = evaluate_blocks(g, *batched, data, opt, ev); !ok) return ok.take_error();
+    return ev;
+  }
   std::vector<std::optional<Interpreter>> interps(ev.threads);
   Expected<void> ran = for_each_sample_index(data.size(), threads, [&](unsigned w, size_t s) -> Expected<void> {
     if (!interps[w]) {

@@ -6,6 +6,13 @@
 // Interpreter; outputs are stored per sample, so they do not depend on the thread count. Hooks let a caller
 // observe each worker's interpreter (calibration attaches its observers this way). Metrics over the outputs are
 // runtime/metrics.h's.
+//
+// Multi-sample execution (samples_per_invoke = B > 1): blocks of B consecutive samples run through one invoke of a
+// copy of the graph re-batched to B (ir/batching.h), so CONV_2D's im2col/GEMM and FULLY_CONNECTED see B times the
+// rows per weight pass. Blocks, not samples, are spread over the threads; the last block is padded with zero
+// samples whose outputs are dropped. int8 outputs are identical to one sample per invoke (the kernels' exact
+// integer sums do not depend on the rows around them); float outputs may differ from it in rounding (Eigen's GEMM
+// blocking depends on the row count) but, every block having B rows, not on the thread count.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +33,9 @@ struct EvaluateOptions {
   // threads. true: the samples run in order on one thread, each from the state the previous one left (as
   // consecutive TFLM Invoke() calls; the first from zero state). No effect on models without state.
   bool carry_state = false;
+  // Samples per invoke (see above). Falls back to 1 when a hook is set, when an input or output has no leading
+  // dimension of 1, or when the graph does not re-batch. The re-batched copy uses the builtin kernels.
+  int samples_per_invoke = 1;
   // On each worker's thread before its first sample: e.g. set an observer on its interpreter.
   std::function<void(unsigned worker, Interpreter&)> on_worker_start{};
   // On the worker's thread, once a sample's inputs are set (before invoke), and after it ran. An error stops that
@@ -46,6 +56,7 @@ struct OutputSamples {
 struct Evaluation {
   size_t samples = 0;
   unsigned threads = 0;                 // how many ran
+  int samples_per_invoke = 1;           // what ran (1 after a fallback)
   std::vector<OutputSamples> outputs;   // one per model output, in the model's order
 };
 

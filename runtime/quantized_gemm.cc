@@ -1,7 +1,19 @@
-// runtime/quantized_gemm.cc: int16 x int8 -> int32 matrix product (see quantized_gemm.h), portable and AVX2.
-// The AVX2 micro-kernel computes 2 rows x 4 columns at a time: 16 depth values per step, sign-extends the int8
-// weights to int16 and multiplies pairs with pmaddwd (exact: |a*w + a*w| <= 2*255*128 < 2^31).
+// runtime/quantized_gemm.cc: the int8 GEMM of quantized_gemm.h: weight packing per variant, the int16 x int16
+// product over pair-interleaved weights (portable and AVX2), and the dispatch to the uint8 x int8 VNNI product
+// (quantized_gemm_vnni.cc).
+//
+// int16 layout: blocks of 8 output columns, in each block pairs of depth values per column,
+//   packed[((b * (kp / 2) + g) * 8 + j) * 2 + i] = w[b * 8 + j][g * 2 + i]   (int16; 0 beyond cols or depth)
+// so one 32-byte load holds the next 2 depth values of 8 columns, and a 4-byte broadcast of an activation row's
+// pair times it with pmaddwd gives 8 column partial sums, added straight into the accumulators (no horizontal
+// sums). The AVX2 tile is up to 6 rows x 16 columns: 12 ymm accumulators, per depth pair 2 weight loads and
+// 6 broadcasts feed 12 pmaddwd (one row: 32 columns, two accumulator sets). Exact: |a*w + a*w| <= 2*255*128 < 2^31, and int32 sums wrap as the reference's do.
 #include "runtime/quantized_gemm.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "runtime/quantized_gemm_vnni.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -12,129 +24,177 @@ namespace tinyopt {
 
 namespace {
 
-void gemm_portable(const int16_t* a, int rows, const int8_t* w, int cols, int kp, int32_t* out) {
+constexpr int kBlock16 = 8;  // output columns per block of the int16 layout
+int blocks16(int cols) { return (cols + kBlock16 - 1) / kBlock16; }
+
+void pack_s16(const int8_t* w, int cols, int depth, int kp, int16_t* packed) {
+  const int groups = kp / 2;
+  std::memset(packed, 0, static_cast<size_t>(blocks16(cols)) * kBlock16 * kp * sizeof(int16_t));
+  for (int c = 0; c < cols; ++c)
+    for (int k = 0; k < depth; ++k)
+      packed[((static_cast<long>(c / kBlock16) * groups + k / 2) * kBlock16 + c % kBlock16) * 2 + k % 2] =
+          w[static_cast<long>(c) * depth + k];
+}
+
+// Per row and block of 8 columns, 8 local sums over the depth pairs: the inner loop over the block's columns reads
+// contiguous interleaved pairs, which the compiler vectorises for baseline x86-64 (SSE2 pmaddwd).
+void gemm_s16_portable(const int16_t* a, int rows, const int16_t* packed, int cols, int kp, int32_t* out) {
+  const int groups = kp / 2;
   for (int r = 0; r < rows; ++r) {
     const int16_t* ar = a + static_cast<long>(r) * kp;
-    for (int c = 0; c < cols; ++c) {
-      const int8_t* wc = w + static_cast<long>(c) * kp;
-      int32_t acc = 0;
-      for (int k = 0; k < kp; ++k) acc += int32_t{ar[k]} * int32_t{wc[k]};
-      out[static_cast<long>(r) * cols + c] = acc;
+    for (int b = 0; b < blocks16(cols); ++b) {
+      const int16_t* wb = packed + static_cast<long>(b) * groups * kBlock16 * 2;
+      int32_t acc[kBlock16] = {};
+      for (int g = 0; g < groups; ++g) {
+        const int32_t x0 = ar[2 * g], x1 = ar[2 * g + 1];
+        const int16_t* wg = wb + g * kBlock16 * 2;
+        for (int j = 0; j < kBlock16; ++j) acc[j] += x0 * wg[2 * j] + x1 * wg[2 * j + 1];
+      }
+      for (int j = 0; j < kBlock16 && b * kBlock16 + j < cols; ++j) out[static_cast<long>(r) * cols + b * kBlock16 + j] = acc[j];
     }
   }
 }
 
 #ifdef TINYOPT_X86
-__attribute__((target("avx2"))) inline __m256i load_w16(const int8_t* p) {
-  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+// One depth pair g of R rows x NB column blocks (from w0) into `sum`.
+template <int R, int NB>
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline void step_s16(const int16_t* a, int kp, const int16_t* w0,
+                                                                            long block_elems, int g,
+                                                                            __m256i (&sum)[R][NB]) {
+  __m256i w[NB];
+#pragma GCC unroll 4
+  for (int n = 0; n < NB; ++n)
+    w[n] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w0 + n * block_elems + g * kBlock16 * 2));
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) {
+    int32_t pair;
+    std::memcpy(&pair, a + static_cast<long>(i) * kp + 2 * g, 4);
+    const __m256i x = _mm256_set1_epi32(pair);
+#pragma GCC unroll 4
+    for (int n = 0; n < NB; ++n) sum[i][n] = _mm256_add_epi32(sum[i][n], _mm256_madd_epi16(x, w[n]));
+  }
 }
 
-// Horizontal sums of four accumulators -> {sum(v0), sum(v1), sum(v2), sum(v3)}.
-__attribute__((target("avx2"))) inline __m128i hsum4(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
-  const __m256i s01 = _mm256_hadd_epi32(v0, v1);
-  const __m256i s23 = _mm256_hadd_epi32(v2, v3);
-  const __m256i s = _mm256_hadd_epi32(s01, s23);
-  return _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-}
-
-__attribute__((target("avx2"))) inline int32_t hsum1(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-  return _mm_cvtsi128_si32(s);
-}
-
-__attribute__((target("avx2"))) void gemm_avx2(const int16_t* a, int rows, const int8_t* w, int cols, int kp,
-                                               int32_t* out) {
-  int r = 0;
-  for (; r + 2 <= rows; r += 2) {
-    const int16_t* a0 = a + static_cast<long>(r) * kp;
-    const int16_t* a1 = a0 + kp;
-    int32_t* o0 = out + static_cast<long>(r) * cols;
-    int32_t* o1 = o0 + cols;
-    int c = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const int8_t* w0 = w + static_cast<long>(c) * kp;
-      const int8_t* w1 = w0 + kp;
-      const int8_t* w2 = w1 + kp;
-      const int8_t* w3 = w2 + kp;
-      __m256i acc00 = _mm256_setzero_si256(), acc01 = acc00, acc02 = acc00, acc03 = acc00;
-      __m256i acc10 = acc00, acc11 = acc00, acc12 = acc00, acc13 = acc00;
-      for (int k = 0; k < kp; k += 16) {
-        const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a0 + k));
-        const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a1 + k));
-        const __m256i v0 = load_w16(w0 + k), v1 = load_w16(w1 + k), v2 = load_w16(w2 + k), v3 = load_w16(w3 + k);
-        acc00 = _mm256_add_epi32(acc00, _mm256_madd_epi16(x0, v0));
-        acc01 = _mm256_add_epi32(acc01, _mm256_madd_epi16(x0, v1));
-        acc02 = _mm256_add_epi32(acc02, _mm256_madd_epi16(x0, v2));
-        acc03 = _mm256_add_epi32(acc03, _mm256_madd_epi16(x0, v3));
-        acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(x1, v0));
-        acc11 = _mm256_add_epi32(acc11, _mm256_madd_epi16(x1, v1));
-        acc12 = _mm256_add_epi32(acc12, _mm256_madd_epi16(x1, v2));
-        acc13 = _mm256_add_epi32(acc13, _mm256_madd_epi16(x1, v3));
-      }
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o0 + c), hsum4(acc00, acc01, acc02, acc03));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o1 + c), hsum4(acc10, acc11, acc12, acc13));
-    }
-    for (; c < cols; ++c) {
-      const int8_t* wc = w + static_cast<long>(c) * kp;
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
-      for (int k = 0; k < kp; k += 16) {
-        const __m256i v = load_w16(wc + k);
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a0 + k)), v));
-        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a1 + k)), v));
-      }
-      o0[c] = hsum1(acc0);
-      o1[c] = hsum1(acc1);
+// R rows (1..6) x NB column blocks (1, 2 or 4) starting at block `b`. KS = 2 keeps two sets of accumulators, for
+// even and odd depth pairs, summed at the end: with one or two rows, one set would leave too few independent
+// add chains to hide pmaddwd's latency.
+template <int R, int NB, int KS>
+__attribute__((target("avx2"))) void tile_s16(const int16_t* a, int kp, const int16_t* packed, int b, int cols,
+                                              int32_t* out) {
+  const int groups = kp / 2;
+  const long block_elems = static_cast<long>(groups) * kBlock16 * 2;
+  __m256i acc[KS][R][NB];
+#pragma GCC unroll 2
+  for (int s = 0; s < KS; ++s)
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+      for (int n = 0; n < NB; ++n) acc[s][i][n] = _mm256_setzero_si256();
+  const int16_t* w0 = packed + b * block_elems;
+  int g = 0;
+  for (; g + KS <= groups; g += KS) {
+#pragma GCC unroll 2
+    for (int s = 0; s < KS; ++s) step_s16<R, NB>(a, kp, w0, block_elems, g + s, acc[s]);
+  }
+  for (; g < groups; ++g) step_s16<R, NB>(a, kp, w0, block_elems, g, acc[0]);
+  if constexpr (KS == 2) {
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+      for (int n = 0; n < NB; ++n) acc[0][i][n] = _mm256_add_epi32(acc[0][i][n], acc[1][i][n]);
+  }
+#pragma GCC unroll 4
+  for (int n = 0; n < NB; ++n) {
+    const int c0 = (b + n) * kBlock16;
+    const int valid = cols - c0 < kBlock16 ? cols - c0 : kBlock16;
+    if (valid == kBlock16) {
+#pragma GCC unroll 6
+      for (int i = 0; i < R; ++i)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + static_cast<long>(i) * cols + c0), acc[0][i][n]);
+    } else {
+      // Lane j is stored when j < valid (vpmaskmovd takes the lanes whose mask sign bit is set).
+      const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 6
+      for (int i = 0; i < R; ++i) _mm256_maskstore_epi32(out + static_cast<long>(i) * cols + c0, mask, acc[0][i][n]);
     }
   }
-  for (; r < rows; ++r) {
-    const int16_t* a0 = a + static_cast<long>(r) * kp;
-    int32_t* o0 = out + static_cast<long>(r) * cols;
-    int c = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const int8_t* w0 = w + static_cast<long>(c) * kp;
-      const int8_t* w1 = w0 + kp;
-      const int8_t* w2 = w1 + kp;
-      const int8_t* w3 = w2 + kp;
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-      for (int k = 0; k < kp; k += 16) {
-        const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a0 + k));
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x0, load_w16(w0 + k)));
-        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x0, load_w16(w1 + k)));
-        acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(x0, load_w16(w2 + k)));
-        acc3 = _mm256_add_epi32(acc3, _mm256_madd_epi16(x0, load_w16(w3 + k)));
-      }
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o0 + c), hsum4(acc0, acc1, acc2, acc3));
-    }
-    for (; c < cols; ++c) {
-      const int8_t* wc = w + static_cast<long>(c) * kp;
-      __m256i acc0 = _mm256_setzero_si256();
-      for (int k = 0; k < kp; k += 16)
-        acc0 = _mm256_add_epi32(
-            acc0, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a0 + k)), load_w16(wc + k)));
-      o0[c] = hsum1(acc0);
+}
+
+// Every column block for `rows` rows: 16 columns per tile for 3..6 rows; two rows with split depth pairs; one row
+// 32 columns per tile with split depth pairs.
+template <int R, int NB, int KS>
+__attribute__((target("avx2"))) void tiles_s16(const int16_t* a, int kp, const int16_t* packed, int cols, int32_t* out) {
+  const int blocks = blocks16(cols);
+  int b = 0;
+  for (; b + NB <= blocks; b += NB) tile_s16<R, NB, KS>(a, kp, packed, b, cols, out);
+  if constexpr (NB == 4) {
+    if (b + 2 <= blocks) tile_s16<R, 2, KS>(a, kp, packed, b, cols, out), b += 2;
+  }
+  if constexpr (NB >= 2) {
+    if (b < blocks) tile_s16<R, 1, KS>(a, kp, packed, b, cols, out);
+  }
+}
+
+__attribute__((target("avx2"))) void gemm_s16_avx2(const int16_t* a, int rows, const int16_t* packed, int cols, int kp,
+                                                   int32_t* out) {
+  for (int r = 0; r < rows; r += 6) {
+    const int16_t* ar = a + static_cast<long>(r) * kp;
+    int32_t* o = out + static_cast<long>(r) * cols;
+    switch (rows - r < 6 ? rows - r : 6) {
+      case 1: tiles_s16<1, 4, 2>(ar, kp, packed, cols, o); break;
+      case 2: tiles_s16<2, 2, 2>(ar, kp, packed, cols, o); break;
+      case 3: tiles_s16<3, 2, 1>(ar, kp, packed, cols, o); break;
+      case 4: tiles_s16<4, 2, 1>(ar, kp, packed, cols, o); break;
+      case 5: tiles_s16<5, 2, 1>(ar, kp, packed, cols, o); break;
+      default: tiles_s16<6, 2, 1>(ar, kp, packed, cols, o); break;
     }
   }
 }
 #endif
+
+std::atomic<bool> g_unsigned_emulation{false};
 
 }  // namespace
 
-bool cpu_has_avx2() {
-#ifdef TINYOPT_X86
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-#else
-  return false;
-#endif
+void set_unsigned_gemm_emulation(bool on) { g_unsigned_emulation.store(on); }
+
+Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa)
+    : isa_(isa), unsigned_rows_(isa == Isa::Avx512Vnni || g_unsigned_emulation.load()), depth_(depth), cols_(cols) {
+  column_sum_.assign(static_cast<size_t>(cols), 0);
+  for (int c = 0; c < cols; ++c)
+    for (int k = 0; k < depth; ++k) column_sum_[static_cast<size_t>(c)] += w[static_cast<long>(c) * depth + k];
+  if (unsigned_rows_) {
+    kp_ = (depth + kGemmDepthAlignU8 - 1) / kGemmDepthAlignU8 * kGemmDepthAlignU8;
+    packed_u8_.resize(static_cast<size_t>(vnni::column_blocks(cols)) * vnni::kColumnBlock * kp_);
+    vnni::pack_weights(w, cols, depth, kp_, packed_u8_.data());
+  } else {
+    kp_ = (depth + kGemmDepthAlign - 1) / kGemmDepthAlign * kGemmDepthAlign;
+    packed_s16_.resize(static_cast<size_t>(blocks16(cols)) * kBlock16 * kp_);
+    pack_s16(w, cols, depth, kp_, packed_s16_.data());
+  }
 }
 
-void gemm_s16_s8(const int16_t* a, int rows, const int8_t* w, int cols, int kp, int32_t* out) {
+std::vector<int32_t> Int8Gemm::unsigned_offset_bias(std::span<const int32_t> bias, int32_t input_zero_point) const {
+  std::vector<int32_t> out(static_cast<size_t>(cols_), 0);
+  for (size_t c = 0; c < out.size(); ++c) {
+    const int64_t b = c < bias.size() ? bias[c] : 0;
+    const int64_t corrected = unsigned_rows_ ? b - (128 + int64_t{input_zero_point}) * column_sum_[c] : b;
+    out[c] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(corrected)));  // wraps as int32 sums do
+  }
+  return out;
+}
+
+void Int8Gemm::multiply(const void* a, int rows, int32_t* out) const {
+  if (!unsigned_rows_) {
+    const auto* x = static_cast<const int16_t*>(a);
 #ifdef TINYOPT_X86
-  if (cpu_has_avx2()) return gemm_avx2(a, rows, w, cols, kp, out);
+    if (isa_ != Isa::Portable) return gemm_s16_avx2(x, rows, packed_s16_.data(), cols_, kp_, out);  // vnni has AVX2
 #endif
-  gemm_portable(a, rows, w, cols, kp, out);
+    return gemm_s16_portable(x, rows, packed_s16_.data(), cols_, kp_, out);
+  }
+  const auto* u = static_cast<const uint8_t*>(a);
+  if (isa_ == Isa::Avx512Vnni) return vnni::gemm_u8s8_avx512vnni(u, rows, packed_u8_.data(), cols_, kp_, out);
+  vnni::gemm_u8s8_portable(u, rows, packed_u8_.data(), cols_, kp_, out);  // the test emulation
 }
 
 }  // namespace tinyopt

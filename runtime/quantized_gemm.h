@@ -1,23 +1,65 @@
 // runtime/quantized_gemm.h: the integer matrix product under the fast CONV_2D and FULLY_CONNECTED int8 kernels.
 //
-//   out[r * cols + c] = sum_k a[r * kp + k] * w[c * kp + k]        (int32 accumulation, exact)
+//   out[r * cols + c] = sum_k a[r][k] * w[c][k]        (int32 accumulation, exact)
 //
-// `a` holds activations already offset by the input zero point (x - zp, in [-255, 255]) as int16; `w` holds int8
-// weights; rows of both are zero-padded to `kp`, a multiple of kGemmDepthAlign. The sum is exact in int32 for
-// any depth a TFLite model can have, so the result is the reference kernel's accumulator bit for bit.
-// An AVX2 path (pmaddwd) is chosen at run time when the CPU has it; otherwise portable loops.
+// Int8Gemm packs the int8 weights w [cols][depth] (zero point 0, TFLite int8 spec) once, at prepare time, for the
+// variant of the ISA active then (runtime/cpu_features.h), and says which activation rows it takes:
+//   portable, avx2   int16 rows a = x - zp in [-255, 255], zero-padded to kGemmDepthAlign; weights widened to
+//                    int16 and interleaved by pairs; AVX2 uses pmaddwd (|a*w + a*w| <= 2*255*128 < 2^31).
+//   avx512vnni       uint8 rows u = x + 128 in [0, 255] (vpdpbusd multiplies u8 by s8, summing 4 products
+//                    exactly into int32, no saturation). Then sum u*w = sum (x - zp)*w + (128 + zp) * sum w, so the
+//                    kernel subtracts (128 + zp) * column_sum(c) once, folded into its bias (unsigned_offset_bias).
+//                    A padded tap of a convolution is written as u = 128 + zp, which contributes 0 after it.
+// Every variant yields the reference kernel's int32 accumulator bit for bit (for any depth a TFLite model has).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
+
+#include "runtime/cpu_features.h"
 
 namespace tinyopt {
 
-inline constexpr int kGemmDepthAlign = 16;
-inline int gemm_padded_depth(int k) { return (k + kGemmDepthAlign - 1) / kGemmDepthAlign * kGemmDepthAlign; }
+inline constexpr int kGemmDepthAlign = 2;    // int16 rows: one pmaddwd pair
+inline constexpr int kGemmDepthAlignU8 = 4;  // uint8 rows: one vpdpbusd group
 
-void gemm_s16_s8(const int16_t* a, int rows, const int8_t* w, int cols, int kp, int32_t* out);
+class Int8Gemm {
+ public:
+  Int8Gemm() = default;
+  // Packs w [cols][depth] for `isa` (the active ISA by default).
+  Int8Gemm(const int8_t* w, int cols, int depth, Isa isa = active_isa());
 
-// Whether gemm_s16_s8 and the fast kernels use AVX2 on this CPU.
-bool cpu_has_avx2();
+  Isa isa() const { return isa_; }
+  // True: activation rows are uint8 (x + 128); false: int16 (x - zp).
+  bool unsigned_rows() const { return unsigned_rows_; }
+  int depth() const { return depth_; }
+  int cols() const { return cols_; }
+  // Elements per activation row: depth rounded up to the variant's alignment. The padding of an int16 row must
+  // be 0; that of a uint8 row may hold anything (its weights are 0).
+  int row_stride() const { return kp_; }
+  size_t row_bytes() const { return static_cast<size_t>(kp_) * (unsigned_rows_ ? 1 : 2); }
+
+  // For uint8 rows: bias[c] - (128 + zp) * sum_k w[c][k], computed in int64 and wrapped to int32 like the
+  // reference's int32 sums (so acc_u8 + this == acc_ref + bias mod 2^32). For int16 rows: the bias unchanged.
+  std::vector<int32_t> unsigned_offset_bias(std::span<const int32_t> bias, int32_t input_zero_point) const;
+
+  // out [rows][cols] = rows x weights^T; `a` holds `rows` rows of row_stride() elements of the kind above.
+  void multiply(const void* a, int rows, int32_t* out) const;
+
+ private:
+  Isa isa_ = Isa::Portable;
+  bool unsigned_rows_ = false;
+  int depth_ = 0, cols_ = 0, kp_ = 0;
+  std::vector<int16_t> packed_s16_;  // int16 rows: [cols/8][kp/2][8][2] (quantized_gemm.cc)
+  std::vector<int8_t> packed_u8_;    // uint8 rows: [cols/16][kp/4][16][4] (quantized_gemm_vnni.h)
+  std::vector<int32_t> column_sum_;
+};
+
+// Tests only: while on, Int8Gemm objects made for a non-VNNI ISA use the uint8-row layout of the avx512vnni
+// variant with portable arithmetic, so that the offset correction and the uint8 im2col are checked end to end on
+// CPUs without VNNI. Off by default.
+void set_unsigned_gemm_emulation(bool on);
 
 }  // namespace tinyopt

@@ -8,7 +8,6 @@
 #include "runtime/quantized_requantize.h"
 
 #include "runtime/fixed_point.h"
-#include "runtime/quantized_gemm.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -89,10 +88,11 @@ __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q
 
 }  // namespace
 
-void requantize_rows(const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out) {
+void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out) {
 #ifdef TINYOPT_X86
-  if (cpu_has_avx2()) return requantize_avx2(q, acc, rows, out);
+  if (isa != Isa::Portable) return requantize_avx2(q, acc, rows, out);
 #endif
+  (void)isa;
   requantize_scalar(q, acc, rows, out);
 }
 

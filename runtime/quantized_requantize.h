@@ -1,10 +1,13 @@
 // runtime/quantized_requantize.h: the per-channel output stage of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED
 // int8, vectorised: for each row r and channel c,
 //   out[r][c] = clamp(multiply_by_quantized_multiplier(acc[r][c] + bias[c], multiplier[c], shift[c]) + offset)
-// with TFLM's double rounding (runtime/fixed_point.h), bit for bit. AVX2 path chosen at run time.
+// with TFLM's double rounding (runtime/fixed_point.h), bit for bit. AVX2 loops for the avx2 and avx512vnni ISAs
+// (runtime/cpu_features.h), scalar ones for portable; the kernel passes the ISA it was prepared for.
 #pragma once
 
 #include <cstdint>
+
+#include "runtime/cpu_features.h"
 
 namespace tinyopt {
 
@@ -16,6 +19,6 @@ struct RequantizeChannels {
   int32_t output_offset, act_min, act_max;
 };
 
-void requantize_rows(const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out);
+void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out);
 
 }  // namespace tinyopt

@@ -95,12 +95,13 @@ class AddInt8 final : public Kernel {
         raw[i] = static_cast<int32_t>(static_cast<uint32_t>(t1[a[start + i]]) + static_cast<uint32_t>(t2[b[start + i]]));
       const RequantizeChannels q{t_.zero.data(), t_.multiplier.data(), t_.shift.data(), n, p_.output_offset,
                                  p_.act_min, p_.act_max};
-      requantize_rows(q, raw, 1, out + start);
+      requantize_rows(isa_, q, raw, 1, out + start);
     }
   }
 
   AddParams p_;
   bool fast_ = false;
+  Isa isa_ = active_isa();  // the ISA active when prepared (requantization loops)
   AddInt8Tables t_;
 };
 

@@ -8,10 +8,12 @@
 // multiply-add over out_w * C elements, whatever C is, which the compiler vectorises fully. The taps in the
 // padding are left out by clipping the ox range per tap, as TFLM skips them; the int32 row is requantized per
 // channel in one call (runtime/quantized_requantize.h). Same exact integer sums as the reference
-// (|w * (x + offset)| <= 128 * 255 per tap), so the outputs are bit-identical. The loops are compiled for AVX2 and
-// baseline x86-64 and picked at run time. int16 activations use the reference.
+// (|w * (x + offset)| <= 128 * 255 per tap), so the outputs are bit-identical. The two loops are compiled three
+// times from one body (baseline x86-64, AVX2, AVX-512 BW) and the kernel keeps the one of the ISA active when it
+// was prepared (runtime/cpu_features.h). int16 activations use the reference.
 #include <algorithm>
 
+#include "runtime/cpu_features.h"
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/depthwise_conv_2d_int8.h"
 #include "runtime/kernels/int8_kernels.h"
@@ -26,9 +28,8 @@ namespace {
 constexpr size_t kMaxRowWeights = size_t{1} << 22;
 
 // One input row x[in_w][in_c] to its stride phases: out[phase][k][oc] = x[k * stride + phase][oc / dm] + off.
-__attribute__((target_clones("avx2", "default"))) void widen_row(const int8_t* __restrict x, int in_w, int in_c,
-                                                                 int dm, int stride, int k_per_phase, int16_t off,
-                                                                 int16_t* __restrict out) {
+[[gnu::always_inline]] inline void widen_row_body(const int8_t* __restrict x, int in_w, int in_c, int dm, int stride,
+                                                  int k_per_phase, int16_t off, int16_t* __restrict out) {
   const long C = static_cast<long>(in_c) * dm;
   if (dm == 1 && stride == 1) {  // the common case: one contiguous loop
     for (long i = 0; i < in_w * C; ++i) out[i] = static_cast<int16_t>(x[i] + off);
@@ -52,15 +53,57 @@ __attribute__((target_clones("avx2", "default"))) void widen_row(const int8_t* _
 }
 
 // acc[j] += w[j] * x[j] for j in [0, n).
-__attribute__((target_clones("avx2", "default"))) void multiply_accumulate(const int16_t* __restrict w,
-                                                                           const int16_t* __restrict x, long n,
-                                                                           int32_t* __restrict acc) {
+[[gnu::always_inline]] inline void multiply_accumulate_body(const int16_t* __restrict w, const int16_t* __restrict x,
+                                                            long n, int32_t* __restrict acc) {
   for (long j = 0; j < n; ++j) acc[j] += int32_t{w[j]} * int32_t{x[j]};
+}
+
+using WidenRow = void (*)(const int8_t*, int, int, int, int, int, int16_t, int16_t*);
+using MultiplyAccumulate = void (*)(const int16_t*, const int16_t*, long, int32_t*);
+
+// The bodies above, vectorised by the compiler for each ISA (inlined into a function with that target).
+void widen_row_portable(const int8_t* x, int in_w, int in_c, int dm, int stride, int k, int16_t off, int16_t* out) {
+  widen_row_body(x, in_w, in_c, dm, stride, k, off, out);
+}
+void multiply_accumulate_portable(const int16_t* w, const int16_t* x, long n, int32_t* acc) {
+  multiply_accumulate_body(w, x, n, acc);
+}
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void widen_row_avx2(const int8_t* x, int in_w, int in_c, int dm, int stride, int k,
+                                                    int16_t off, int16_t* out) {
+  widen_row_body(x, in_w, in_c, dm, stride, k, off, out);
+}
+__attribute__((target("avx2"))) void multiply_accumulate_avx2(const int16_t* w, const int16_t* x, long n, int32_t* acc) {
+  multiply_accumulate_body(w, x, n, acc);
+}
+__attribute__((target("avx512f,avx512bw"))) void widen_row_avx512(const int8_t* x, int in_w, int in_c, int dm,
+                                                                  int stride, int k, int16_t off, int16_t* out) {
+  widen_row_body(x, in_w, in_c, dm, stride, k, off, out);
+}
+__attribute__((target("avx512f,avx512bw"))) void multiply_accumulate_avx512(const int16_t* w, const int16_t* x, long n,
+                                                                            int32_t* acc) {
+  multiply_accumulate_body(w, x, n, acc);
+}
+#endif
+
+struct DepthwiseLoops {
+  WidenRow widen_row;
+  MultiplyAccumulate multiply_accumulate;
+};
+
+DepthwiseLoops loops_for(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::Avx512Vnni) return {widen_row_avx512, multiply_accumulate_avx512};
+  if (isa == Isa::Avx2) return {widen_row_avx2, multiply_accumulate_avx2};
+#endif
+  (void)isa;
+  return {widen_row_portable, multiply_accumulate_portable};
 }
 
 class DepthwiseInt8Fast final : public Kernel {
  public:
-  DepthwiseInt8Fast(DepthwiseInt8Params p, const int8_t* filter) : p_(std::move(p)) {
+  DepthwiseInt8Fast(DepthwiseInt8Params p, const int8_t* filter)
+      : p_(std::move(p)), isa_(active_isa()), loops_(loops_for(isa_)) {
     const size_t taps = static_cast<size_t>(p_.filter_h) * p_.filter_w;
     const size_t C = static_cast<size_t>(p_.out_c);
     const size_t row = static_cast<size_t>(p_.out_w) * C;
@@ -92,12 +135,12 @@ class DepthwiseInt8Fast final : public Kernel {
     for (int b = 0; b < p_.batches; ++b) {
       const int8_t* x = input + b * in_image;
       for (int iy = 0; iy < p_.in_h; ++iy)
-        widen_row(x + static_cast<long>(iy) * p_.in_w * p_.in_c, p_.in_w, p_.in_c, p_.depth_multiplier, p_.stride_w,
+        loops_.widen_row(x + static_cast<long>(iy) * p_.in_w * p_.in_c, p_.in_w, p_.in_c, p_.depth_multiplier, p_.stride_w,
                   k_per_phase_, static_cast<int16_t>(p_.input_offset), image + iy * widened_row());
       for (int oy = 0; oy < p_.out_h; ++oy) {
         std::fill(acc, acc + out_row, 0);
         accumulate_row(image, oy, acc);
-        requantize_rows(q, acc, p_.out_w, output + (static_cast<long>(b) * p_.out_h + oy) * out_row);
+        requantize_rows(isa_, q, acc, p_.out_w, output + (static_cast<long>(b) * p_.out_h + oy) * out_row);
       }
     }
   }
@@ -129,12 +172,14 @@ class DepthwiseInt8Fast final : public Kernel {
         const int q = (dx - phase) / s;  // ix = (ox + q) * s + phase
         const int16_t* x = image + iy * widened_row() + (static_cast<long>(phase) * k_per_phase_ + lo + q) * C;
         const int16_t* w = row_weights_.data() + (static_cast<long>(fy) * p_.filter_w + fx) * row;
-        multiply_accumulate(w + lo * C, x, (hi - lo) * C, acc + lo * C);
+        loops_.multiply_accumulate(w + lo * C, x, (hi - lo) * C, acc + lo * C);
       }
     }
   }
 
   DepthwiseInt8Params p_;
+  Isa isa_;              // the ISA active when prepared
+  DepthwiseLoops loops_;  // its variant of the loops
   std::vector<int16_t> row_weights_;  // [filter_h * filter_w][out_w * out_c]
   std::vector<int32_t> bias32_, shift32_;
   int k_per_phase_ = 0;

@@ -1,6 +1,7 @@
-// runtime/kernels/fully_connected_int8_fast.cc: FULLY_CONNECTED int8, fast variant: the input rows are widened
-// once to int16 (x - input zero point), zero-padded to the GEMM depth, multiplied with the zero-padded int8
-// weights by runtime/quantized_gemm.h, then requantized per unit. The int32 accumulator is the reference's
+// runtime/kernels/fully_connected_int8_fast.cc: FULLY_CONNECTED int8, fast variant: the input rows are converted
+// once to what the active ISA's GEMM takes (runtime/quantized_gemm.h: int16 x - input zero point, or uint8 x + 128
+// with the offset correction folded into the bias), padded to the GEMM depth, multiplied with the packed int8
+// weights, then requantized per unit. The int32 accumulator is the reference's
 // exactly, so outputs are bit-identical. 16x8 and weights with a non-zero zero point use the reference kernel.
 #include <algorithm>
 #include <cstring>
@@ -18,13 +19,11 @@ namespace {
 
 class FullyConnectedInt8Fast final : public Kernel {
  public:
-  FullyConnectedInt8Fast(FullyConnectedInt8Params p, const int8_t* w) : p_(std::move(p)) {
-    kp_ = gemm_padded_depth(p_.depth);
-    weights_.assign(static_cast<size_t>(p_.units) * kp_, 0);
-    for (int u = 0; u < p_.units; ++u)
-      std::memcpy(&weights_[static_cast<size_t>(u) * kp_], w + static_cast<long>(u) * p_.depth, p_.depth);
-    bias32_.assign(static_cast<size_t>(p_.units), 0);
-    for (size_t u = 0; u < p_.bias.size(); ++u) bias32_[u] = static_cast<int32_t>(p_.bias[u]);
+  FullyConnectedInt8Fast(FullyConnectedInt8Params p, const int8_t* w)
+      : p_(std::move(p)), gemm_(w, p_.units, p_.depth) {
+    std::vector<int32_t> bias(static_cast<size_t>(p_.units), 0);
+    for (size_t u = 0; u < p_.bias.size(); ++u) bias[u] = static_cast<int32_t>(p_.bias[u]);
+    bias32_ = gemm_.unsigned_offset_bias(bias, -p_.input_offset);
     for (int u = 0; u < p_.units; ++u) {  // per-tensor multipliers broadcast to every unit
       multiplier32_.push_back(p_.multiplier_at(u));
       shift32_.push_back(p_.shift_at(u));
@@ -32,32 +31,41 @@ class FullyConnectedInt8Fast final : public Kernel {
   }
 
   size_t scratch_bytes() const override {
-    return static_cast<size_t>(p_.batches) * kp_ * sizeof(int16_t) +
-           static_cast<size_t>(p_.batches) * p_.units * sizeof(int32_t);
+    return rows_bytes() + static_cast<size_t>(p_.batches) * p_.units * sizeof(int32_t);
   }
 
   void eval(const OpBuffers& io) const override {
     const auto* input = reinterpret_cast<const int8_t*>(io.inputs[0]);
     auto* output = reinterpret_cast<int8_t*>(io.outputs[0]);
-    auto* rows = reinterpret_cast<int16_t*>(io.scratch.data());
-    auto* acc = reinterpret_cast<int32_t*>(io.scratch.data() + static_cast<size_t>(p_.batches) * kp_ * sizeof(int16_t));
+    uint8_t* rows = io.scratch.data();
+    auto* acc = reinterpret_cast<int32_t*>(io.scratch.data() + rows_bytes());
+    const int kp = gemm_.row_stride();
     for (int b = 0; b < p_.batches; ++b) {
-      int16_t* row = rows + static_cast<long>(b) * kp_;
       const int8_t* x = input + static_cast<long>(b) * p_.depth;
-      for (int d = 0; d < p_.depth; ++d) row[d] = static_cast<int16_t>(x[d] + p_.input_offset);
-      std::fill(row + p_.depth, row + kp_, int16_t{0});
+      if (gemm_.unsigned_rows()) {
+        uint8_t* row = rows + static_cast<long>(b) * kp;
+        for (int d = 0; d < p_.depth; ++d) row[d] = static_cast<uint8_t>(x[d] + 128);
+        std::fill(row + p_.depth, row + kp, uint8_t{0});
+      } else {
+        int16_t* row = reinterpret_cast<int16_t*>(rows) + static_cast<long>(b) * kp;
+        for (int d = 0; d < p_.depth; ++d) row[d] = static_cast<int16_t>(x[d] + p_.input_offset);
+        std::fill(row + p_.depth, row + kp, int16_t{0});
+      }
     }
-    gemm_s16_s8(rows, p_.batches, weights_.data(), p_.units, kp_, acc);
+    gemm_.multiply(rows, p_.batches, acc);
     const RequantizeChannels q{bias32_.data(), multiplier32_.data(), shift32_.data(), p_.units, p_.output_offset,
                                p_.act_min, p_.act_max};
-    requantize_rows(q, acc, p_.batches, output);
+    requantize_rows(gemm_.isa(), q, acc, p_.batches, output);
   }
 
  private:
+  // Activation rows, rounded up to 64 bytes so the accumulators after them stay aligned.
+  size_t rows_bytes() const { return (static_cast<size_t>(p_.batches) * gemm_.row_bytes() + 63) / 64 * 64; }
+
   FullyConnectedInt8Params p_;
-  int kp_ = 0;
-  std::vector<int8_t> weights_;  // [units][kp_]
-  std::vector<int32_t> bias32_, multiplier32_, shift32_;
+  Int8Gemm gemm_;                // the weights, packed for the active ISA's GEMM
+  std::vector<int32_t> bias32_;  // bias, with the uint8 offset correction when the GEMM takes uint8 rows
+  std::vector<int32_t> multiplier32_, shift32_;
 };
 
 }  // namespace

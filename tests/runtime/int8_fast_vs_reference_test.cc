@@ -1,13 +1,14 @@
 // tests/runtime/int8_fast_vs_reference_test.cc: the fast CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED int8 kernels
 // against the reference kernels (the bit-exact oracle) on seeded random shapes, strides, dilations, paddings,
-// zero points, per-channel scales and fused activations. Every output byte must agree; the seed and case are in the
-// failure message.
+// zero points, per-channel scales and fused activations, in every ISA variant (tests/runtime/isa_variants.h). Every
+// output byte must agree; the seed, case and variant are in the failure message.
 #include <random>
 
 #include <doctest/doctest.h>
 
 #include "runtime/kernels/int8_kernels.h"
 #include "tests/runtime/int8_test_graph.h"
+#include "tests/runtime/isa_variants.h"
 
 namespace tinyopt {
 namespace {
@@ -93,8 +94,11 @@ TEST_CASE("fast int8 kernels equal the reference kernels on random shapes") {
     }
     const auto x = test::bytes_of(r.int8s(static_cast<size_t>(in_elems)));
     const auto want = test::run_kernel<int8_t>(g, ref, {x});
-    const auto got = test::run_kernel<int8_t>(g, fast, {x});
-    CHECK(got == want);
+    for (const test::IsaVariant& v : test::isa_variants()) {
+      CAPTURE(v.name);
+      const test::ScopedIsaVariant scoped(v);
+      CHECK(test::run_kernel<int8_t>(g, fast, {x}) == want);
+    }
   }
 }
 
@@ -132,8 +136,12 @@ TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, uneq
     DepthwiseConv2DOptions o{pad, stride_w, stride_h, dm, random_activation(r), dil_w, dil_h};
     test::add_one_op(g, OpKind::DepthwiseConv2D, o, {in, f, b}, {out});
     const auto x = test::bytes_of(r.int8s(static_cast<size_t>(batches) * h * w * c));
-    CHECK(test::run_kernel<int8_t>(g, make_depthwise_conv_2d_int8, {x}) ==
-          test::run_kernel<int8_t>(g, make_depthwise_conv_2d_int8_reference, {x}));
+    const auto want = test::run_kernel<int8_t>(g, make_depthwise_conv_2d_int8_reference, {x});
+    for (const test::IsaVariant& v : test::isa_variants()) {
+      CAPTURE(v.name);
+      const test::ScopedIsaVariant scoped(v);
+      CHECK(test::run_kernel<int8_t>(g, make_depthwise_conv_2d_int8, {x}) == want);
+    }
   }
 }
 
@@ -163,6 +171,11 @@ TEST_CASE("same-shape int8 ADD/SUB equal the broadcasting loop") {
       auto k = make_add_int8(g, 0);
       if (!k) break;  // output scale too small for this draw: refused either way
       results[broadcast] = test::run_kernel<int8_t>(g, make_add_int8, {xa, xb});
+      for (const test::IsaVariant& v : test::isa_variants()) {  // the output stage's loops per ISA
+        CAPTURE(v.name);
+        const test::ScopedIsaVariant scoped(v);
+        CHECK(test::run_kernel<int8_t>(g, make_add_int8, {xa, xb}) == results[broadcast]);
+      }
     }
     CHECK(results[0] == results[1]);
   }

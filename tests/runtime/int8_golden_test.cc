@@ -1,6 +1,7 @@
 // tests/runtime/int8_golden_test.cc: every int8 model in ../shared/models, run by the bundled integer kernels on
 // the inputs TFLite Micro saw, must give TFLM's outputs bit for bit (0 LSB, every case, every element). The fast
-// kernels (registered) and the reference kernels (the oracle) are both checked. The same holds for the models in
+// kernels (registered) are checked in every ISA variant this CPU supports (tests/runtime/isa_variants.h: portable,
+// avx2, avx512vnni, and the VNNI uint8 layout on portable loops), and the reference kernels (the oracle). The same holds for the models in
 // ../shared/models/compressed: TFLM's own LUT-4 TFLM_DECODE model and its uncompressed clustered twin.
 #include <cstring>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "formats/tflite/reader.h"
 #include "runtime/interpreter.h"
 #include "runtime/kernels/int8_kernels.h"
+#include "tests/runtime/isa_variants.h"
 #include "tests/shared_data.h"
 
 namespace tinyopt {
@@ -81,17 +83,21 @@ int64_t check_model(const std::string& stem, const KernelRegistry& registry, con
 const char* const kInt8Models[] = {"hello_world_int8", "ad_autoencoder_int8", "kws_dscnn_int8", "ic_resnet8_int8",
                                    "person_detect_int8"};
 
-TEST_CASE("int8 golden: fast kernels are bit-exact with TFLite Micro on every shared int8 model") {
+TEST_CASE("int8 golden: fast kernels are bit-exact with TFLite Micro on every shared int8 model, in every ISA variant") {
   SKIP_WITHOUT_SHARED();
-  int64_t total = 0;
-  for (const char* stem : kInt8Models) {
-    if (!std::filesystem::exists(test::shared_model(std::string(stem) + ".tflite"))) continue;
-    const int64_t n = check_model(stem, KernelRegistry::builtin());
-    MESSAGE(std::string(stem) << ": " << n << " output elements identical to TFLM");
-    total += n;
+  for (const test::IsaVariant& v : test::isa_variants()) {
+    CAPTURE(v.name);
+    const test::ScopedIsaVariant scoped(v);
+    int64_t total = 0;
+    for (const char* stem : kInt8Models) {
+      if (!std::filesystem::exists(test::shared_model(std::string(stem) + ".tflite"))) continue;
+      const int64_t n = check_model(stem, KernelRegistry::builtin());
+      MESSAGE(v.name << ": " << stem << ": " << n << " output elements identical to TFLM");
+      total += n;
+    }
+    MESSAGE("int8 golden (fast kernels, " << v.name << "): " << total << " elements compared, 0 LSB tolerance");
+    CHECK(total > 0);
   }
-  MESSAGE("int8 golden (fast kernels): " << total << " elements compared, 0 LSB tolerance");
-  CHECK(total > 0);
 }
 
 TEST_CASE("int8 golden: reference kernels are bit-exact with TFLite Micro on every shared int8 model") {
@@ -114,10 +120,13 @@ TEST_CASE("int8 golden: TFLM's LUT-4 TFLM_DECODE model and its clustered twin ar
   for (const char* stem : kCompressedModels) {
     if (!std::filesystem::exists(test::shared_model("compressed") / (std::string(stem) + ".tflite"))) continue;
     CAPTURE(stem);
-    const int64_t fast = check_model(stem, KernelRegistry::builtin(), "compressed");
     const int64_t ref = check_model(stem, reference, "compressed");
-    CHECK(fast == 48);  // 4 cases x 12 scores
-    CHECK(ref == fast);
+    CHECK(ref == 48);  // 4 cases x 12 scores
+    for (const test::IsaVariant& v : test::isa_variants()) {
+      CAPTURE(v.name);
+      const test::ScopedIsaVariant scoped(v);
+      CHECK(check_model(stem, KernelRegistry::builtin(), "compressed") == ref);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-// train/batching.cc: batch-N copies of a batch-1 graph, and the shape re-inference they run.
-#include "train/batching.h"
+// ir/batching.cc: batch-N copies of a batch-1 graph, and the shape re-inference they run.
+#include "ir/batching.h"
 
 #include <string>
 
