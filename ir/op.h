@@ -34,7 +34,7 @@ struct Op {
   OpOptions options;              // the struct matching `kind`, or monostate
   std::vector<TensorId> inputs;   // may contain kNoTensor for absent optional inputs
   std::vector<TensorId> outputs;
-  std::vector<TensorId> intermediates;  // TFLite's operator intermediates (LSTM gate scales), kept for round trips
+  std::vector<TensorId> intermediates{};  // TFLite's operator intermediates (LSTM gate scales), kept for round trips
   int32_t version = 1;            // operator-code version as read; the writer recomputes what it needs
 
   template <class T> const T& opts() const { return std::get<T>(options); }
