@@ -1,4 +1,5 @@
-// ir/shape_inference.cc: output shapes of every supported op (TFLite builtin semantics), one function per kind.
+// ir/shape_inference.cc: output shapes of every supported op (TFLite builtin semantics), one function per kind
+// (TRANSPOSE_CONV, SVDF and the LSTM in ir/shape_inference_recurrent.cc).
 //
 // infer_output_shapes checks the op's arity (ir/op_traits.h), then runs the kind's shape function. Its callers:
 // ir/validate.cc (check_op_shapes adds the dtype rules and compares with the stored shapes) and
@@ -14,51 +15,14 @@
 
 #include <fmt/ranges.h>
 
-#include "ir/op_context.h"
 #include "ir/op_traits.h"
+#include "ir/shape_context.h"
 
 namespace tinyopt {
 namespace {
 
-// An op seen by the shape functions (ir/op_context.h), and how RESHAPE targets are matched.
-struct ShapeContext : OpContext {
-  bool lenient_batch = false;  // ReshapeTargets::LenientBatch: a RESHAPE target may carry the old batch in dimension 0
-};
+using namespace shape_detail;  // ShapeContext and the helpers of ir/shape_context.h
 
-template <class T>
-Expected<T> options_of(const ShapeContext& c) {
-  if (std::holds_alternative<std::monostate>(c.op.options)) return T{};  // schema defaults
-  if (const T* o = std::get_if<T>(&c.op.options)) return *o;
-  return fail(Errc::Internal, c.at(), "op holds options of the wrong kind");
-}
-
-// Values of a constant int32/int64 input (axes, shapes, paddings, permutations, slice bounds).
-Expected<std::vector<int64_t>> constant_ints(const ShapeContext& c, size_t i, const char* what) {
-  if (!c.has_input(i)) return fail(Errc::BadInput, c.at(), "{} input (#{}) is missing", what, i);
-  const Tensor& t = c.in(i);
-  if (!t.is_constant)
-    return fail(Errc::Unsupported, c.at_input(i), "{} must be a constant tensor (computed {} are not supported)",
-                what, what);
-  std::vector<int64_t> v;
-  if (t.dtype == DType::Int32) for (int32_t x : t.values<int32_t>()) v.push_back(x);
-  else if (t.dtype == DType::Int64) for (int64_t x : t.values<int64_t>()) v.push_back(x);
-  else return fail(Errc::BadInput, c.at_input(i), "{} has dtype {}, expected int32 or int64", what, dtype_name(t.dtype));
-  return v;
-}
-
-Expected<int32_t> normalize_axis(const ShapeContext& c, size_t tensor_input, int64_t axis, size_t rank) {
-  const auto r = static_cast<int64_t>(rank);
-  if (axis < -r || axis >= r)
-    return fail(Errc::BadInput, c.at_input(tensor_input), "axis {} is out of range for rank {}", axis, rank);
-  return static_cast<int32_t>(axis < 0 ? axis + r : axis);
-}
-
-Expected<void> need_rank(const ShapeContext& c, size_t i, size_t rank) {
-  if (c.shape(i).size() != rank)
-    return fail(Errc::BadInput, c.at_input(i), "expected a rank-{} tensor, got shape {}", rank,
-                shape_to_string(c.shape(i)));
-  return {};
-}
 
 // --- per-kind shape functions --------------------------------------------------------------------------------
 
@@ -315,116 +279,6 @@ Expected<Shape> strided_slice_shape(const ShapeContext& c) {
   return out;
 }
 
-// TRANSPOSE_CONV: the output shape is input 0's constant value (TFLM reads the output tensor's stored shape; a
-// computed shape input is accepted when that stored shape is consistent with the weights).
-Expected<Shape> transpose_conv_shape(const ShapeContext& c) {
-  auto o = options_of<TransposeConvOptions>(c);
-  if (!o) return o.take_error();
-  if (auto r = need_rank(c, 1, 4); !r) return r.take_error();
-  if (auto r = need_rank(c, 2, 4); !r) return r.take_error();
-  const Shape& w = c.shape(1);  // [out_channels, kh, kw, in_channels]
-  const Shape& x = c.shape(2);
-  if (w[3] != x[3])
-    return fail(Errc::BadInput, c.at_input(1), "filter {} has {} input channels but the input {} has {}",
-                shape_to_string(w), w[3], shape_to_string(x), x[3]);
-  if (c.has_input(3) && num_elements(c.shape(3)) != w[0])
-    return fail(Errc::BadInput, c.at_input(3), "bias has {} elements but the filter has {} output channels",
-                num_elements(c.shape(3)), w[0]);
-  if (o->stride_h <= 0 || o->stride_w <= 0)
-    return fail(Errc::BadInput, c.at(), "strides ({}, {}) must be positive", o->stride_h, o->stride_w);
-  Shape out = c.g.tensor(c.op.outputs[0]).shape;
-  if (c.in(0).is_constant) {
-    auto v = constant_ints(c, 0, "output shape");
-    if (!v) return v.take_error();
-    out.assign(v->begin(), v->end());
-    // Re-batching (train/batching.h) leaves the shape constant with the old batch.
-    if (c.lenient_batch && out.size() == 4) out[0] = x[0];
-  }
-  if (out.size() != 4 || out[0] != x[0] || out[3] != w[0] || out[1] <= 0 || out[2] <= 0)
-    return fail(Errc::BadInput, c.at_input(0), "output shape {} does not fit input {} and filter {} (want [{}, H, W, {}])",
-                shape_to_string(out), shape_to_string(x), shape_to_string(w), x[0], w[0]);
-  return out;
-}
-
-// SVDF: input [batch, input_size], weights_feature [filters, input_size], weights_time [filters, memory], state
-// [batch, memory * filters]; output [batch, filters / rank].
-Expected<Shape> svdf_shape(const ShapeContext& c) {
-  auto o = options_of<SvdfOptions>(c);
-  if (!o) return o.take_error();
-  for (size_t i : {size_t{0}, size_t{1}, size_t{2}})
-    if (auto r = need_rank(c, i, 2); !r) return r.take_error();
-  if (!c.has_input(4)) return fail(Errc::BadInput, c.at(), "activation state input (#4) is missing");
-  const Shape& x = c.shape(0);
-  const Shape& wf = c.shape(1);
-  const Shape& wt = c.shape(2);
-  if (wf[1] != x[1])
-    return fail(Errc::BadInput, c.at_input(1), "weights_feature {} does not match input {} (want [filters, {}])",
-                shape_to_string(wf), shape_to_string(x), x[1]);
-  if (wt[0] != wf[0])
-    return fail(Errc::BadInput, c.at_input(2), "weights_time {} does not match {} filters", shape_to_string(wt), wf[0]);
-  if (o->rank <= 0 || wf[0] % o->rank != 0)
-    return fail(Errc::BadInput, c.at(), "rank {} does not divide the {} filters", o->rank, wf[0]);
-  const int32_t units = wf[0] / o->rank;
-  if (c.has_input(3) && num_elements(c.shape(3)) != units)
-    return fail(Errc::BadInput, c.at_input(3), "bias has {} elements, expected {} (units)", num_elements(c.shape(3)),
-                units);
-  const Tensor& state = c.in(4);
-  if (!state.is_variable)
-    return fail(Errc::BadInput, c.at_input(4), "activation state must be a variable tensor");
-  if (state.shape != Shape{x[0], wt[1] * wf[0]})
-    return fail(Errc::BadInput, c.at_input(4), "activation state {} should be [{}, {}] (batch, memory x filters)",
-                shape_to_string(state.shape), x[0], int64_t{wt[1]} * wf[0]);
-  return Shape{x[0], units};
-}
-
-// UNIDIRECTIONAL_SEQUENCE_LSTM: input [batch, time, in] ([time, batch, in] when time_major), gate weights
-// [cell, in] (input) and [cell, out] (recurrent), biases [cell], output state [batch, out], cell state
-// [batch, cell]; output [batch, time, out]. Projection and peephole variants are refused by the kernels.
-Expected<Shape> sequence_lstm_shape(const ShapeContext& c) {
-  auto o = options_of<SequenceLstmOptions>(c);
-  if (!o) return o.take_error();
-  if (auto r = need_rank(c, 0, 3); !r) return r.take_error();
-  const Shape& x = c.shape(0);
-  const int32_t batch = o->time_major ? x[1] : x[0];
-  const int32_t input_size = x[2];
-  static constexpr const char* kNames[] = {"input_to_input_weights", "input_to_forget_weights",
-                                           "input_to_cell_weights", "input_to_output_weights",
-                                           "recurrent_to_input_weights", "recurrent_to_forget_weights",
-                                           "recurrent_to_cell_weights", "recurrent_to_output_weights"};
-  for (size_t i : {size_t{2}, size_t{3}, size_t{4}, size_t{6}, size_t{7}, size_t{8}, size_t{18}, size_t{19}})
-    if (!c.has_input(i))
-      return fail(Errc::BadInput, c.at(), "required input #{} ({}) is missing", i,
-                  i == 18 ? "output state" : i == 19 ? "cell state" : kNames[i - 1]);
-  if (auto r = need_rank(c, 2, 2); !r) return r.take_error();
-  const int32_t cell = c.shape(2)[0];
-  if (auto r = need_rank(c, 6, 2); !r) return r.take_error();
-  const int32_t out_size = c.shape(6)[1];
-  for (size_t i = 1; i <= 8; ++i) {
-    if (!c.has_input(i)) continue;
-    const Shape want = i <= 4 ? Shape{cell, input_size} : Shape{cell, out_size};
-    if (c.shape(i) != want)
-      return fail(Errc::BadInput, c.at_input(i), "{} has shape {}, expected {} (gate weights of inconsistent shapes)",
-                  kNames[i - 1], shape_to_string(c.shape(i)), shape_to_string(want));
-  }
-  if (c.has_input(1) != c.has_input(5))
-    return fail(Errc::BadInput, c.at(), "input_to_input_weights and recurrent_to_input_weights must both be given "
-                                        "or both be absent (CIFG)");
-  for (size_t i = 12; i <= 15; ++i)
-    if (c.has_input(i) && num_elements(c.shape(i)) != cell)
-      return fail(Errc::BadInput, c.at_input(i), "gate bias has {} elements, expected {} (cells)",
-                  num_elements(c.shape(i)), cell);
-  for (size_t i : {size_t{18}, size_t{19}}) {
-    const Tensor& state = c.in(i);
-    const int64_t want = int64_t{batch} * (i == 18 ? out_size : cell);
-    if (!state.is_variable)
-      return fail(Errc::BadInput, c.at_input(i), "{} must be a variable tensor", i == 18 ? "output state" : "cell state");
-    if (num_elements(state.shape) != want)
-      return fail(Errc::BadInput, c.at_input(i), "{} {} should have {} elements (batch x {})",
-                  i == 18 ? "output state" : "cell state", shape_to_string(state.shape), want,
-                  i == 18 ? "outputs" : "cells");
-  }
-  return Shape{x[0], x[1], out_size};  // [batch, time, out], or [time, batch, out] when time_major
-}
 
 Expected<Shape> infer_one(const ShapeContext& c) {
   switch (c.op.kind) {
