@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/fuzz.sh [SECONDS] [TARGET...]: builds the libFuzzer targets (build-fuzz/, clang, ASan + UBSan, any
+# scripts/fuzz.sh [SECONDS] [TARGET...]: builds the libFuzzer targets (build-fuzz/, or FUZZ_BUILD_DIR: a clang
+# build configured with -DTINYOPT_FUZZ=ON, as .ci/run's build-san/; ASan + UBSan, any
 # sanitizer report fatal) and runs each TARGET for SECONDS (default 600), one after the other, on its seeds:
 #   tflite_reader    ../shared/models/**/*.tflite up to 512 KB, the example model
 #   onnx_reader      tests/data/onnx/*.onnx (the PyTorch fixtures of scripts/make_onnx_fixtures.py)
@@ -22,7 +23,7 @@ all_targets=(tflite_reader onnx_reader npy npz idx image_loader target_file pipe
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 jobs="${JOBS:-2}"
-out=build-fuzz
+out="${FUZZ_BUILD_DIR:-build-fuzz}"
 
 if [ ! -f "$out/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$out" -G Ninja -DTINYOPT_FUZZ=ON -DTINYOPT_EXTRAS=OFF -DCMAKE_BUILD_TYPE=Release \

@@ -9,4 +9,5 @@ scripts/install_deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_UNITY_BUILD=ON
 # The tool and the tests only (benchmarks and examples are built by the README's first command).
 cmake --build build -j"${JOBS:-2}" --target tinyopt_tests
-ctest --test-dir build --output-on-failure "$@"
+# Test executables run two at a time (each writes its scratch files under its own name).
+ctest --test-dir build --output-on-failure -j"${JOBS:-2}" "$@"
