@@ -57,7 +57,7 @@ struct DriverResult {
   Graph graph;                        // the model as written
   std::string pipeline;               // canonical text, as stored in the model's "tinyopt_pipeline" metadata
   std::vector<PassRunRecord> records; // one per pass, in order
-  std::vector<std::string> notes;     // every pass's notes (fallbacks), in order
+  std::vector<std::string> notes;     // every pass's notes, in order
   size_t calibration_samples = 0;     // 0 when no pass needed calibration data
   std::string provenance;             // the tinyopt_provenance JSON stored in the model
   bool held_out = false;              // DriverInputs::hold_out samples were withheld from the passes

@@ -100,6 +100,9 @@ Expected<void> check_ids(const Graph& g) {
 Expected<std::vector<uint8_t>> write_tflite(const Graph& g) {
   if (auto ok = check_ids(g); !ok) return ok.take_error();
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  // Every vector and string goes into the buffer in its own statement, in a fixed order (the order of the bytes
+  // recorded in tests/passes/data/quantize_sha256.txt): builder calls passed as arguments are evaluated in an order
+  // C++ leaves to the compiler, and clang wrote different (equally valid) bytes than gcc.
 
   // Op versions and deduplicated operator codes, in order of first use.
   std::vector<int> versions(g.ops.size());
@@ -135,28 +138,37 @@ Expected<std::vector<uint8_t>> write_tflite(const Graph& g) {
     const Tensor& t = g.tensors[i];
     // Arm NN dereferences the quantization table of every tensor, so it is always written (empty for float).
     flatbuffers::Offset<tflite::QuantizationParameters> quant;
-    if (t.quant)
-      quant = tflite::CreateQuantizationParameters(fbb, 0, 0, fbb.CreateVector(t.quant->scale),
-                                                   fbb.CreateVector(t.quant->zero_point),
-                                                   tflite::QuantizationDetails::NONE, 0, t.quant->axis);
-    else
+    if (t.quant) {
+      const auto zero_point = fbb.CreateVector(t.quant->zero_point);
+      const auto scale = fbb.CreateVector(t.quant->scale);
+      quant = tflite::CreateQuantizationParameters(fbb, 0, 0, scale, zero_point, tflite::QuantizationDetails::NONE, 0,
+                                                   t.quant->axis);
+    } else {
       quant = tflite::CreateQuantizationParameters(fbb);
-    tensors.push_back(tflite::CreateTensor(fbb, fbb.CreateVector(t.shape), tflite_type(t.dtype), tensor_buffer[i],
-                                           fbb.CreateString(t.name), quant, t.is_variable));
+    }
+    const auto name = fbb.CreateString(t.name);
+    const auto shape = fbb.CreateVector(t.shape);
+    tensors.push_back(tflite::CreateTensor(fbb, shape, tflite_type(t.dtype), tensor_buffer[i], name, quant, t.is_variable));
   }
 
   std::vector<flatbuffers::Offset<tflite::Operator>> ops;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
     auto [options_type, options] = tflite_format::write_op_options(fbb, op);
-    auto intermediates = op.intermediates.empty() ? 0 : fbb.CreateVector(op.intermediates);
-    ops.push_back(tflite::CreateOperator(fbb, opcode_index[i], fbb.CreateVector(op.inputs),
-                                         fbb.CreateVector(op.outputs), options_type, options, 0,
+    const auto intermediates = op.intermediates.empty() ? 0 : fbb.CreateVector(op.intermediates);
+    const auto outputs = fbb.CreateVector(op.outputs);
+    const auto inputs = fbb.CreateVector(op.inputs);
+    ops.push_back(tflite::CreateOperator(fbb, opcode_index[i], inputs, outputs, options_type, options, 0,
                                          tflite::CustomOptionsFormat::FLEXBUFFERS, 0, intermediates));
   }
 
-  auto subgraph = tflite::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(g.inputs),
-                                         fbb.CreateVector(g.outputs), fbb.CreateVector(ops), fbb.CreateString("main"));
+  const auto subgraph_name = fbb.CreateString("main");
+  const auto ops_vector = fbb.CreateVector(ops);
+  const auto subgraph_outputs = fbb.CreateVector(g.outputs);
+  const auto subgraph_inputs = fbb.CreateVector(g.inputs);
+  const auto tensors_vector = fbb.CreateVector(tensors);
+  auto subgraph = tflite::CreateSubGraph(fbb, tensors_vector, subgraph_inputs, subgraph_outputs, ops_vector,
+                                         subgraph_name);
 
   std::vector<flatbuffers::Offset<tflite::OperatorCode>> opcodes;
   for (const auto& [code, version, custom] : codes) {
@@ -166,10 +178,13 @@ Expected<std::vector<uint8_t>> write_tflite(const Graph& g) {
     opcodes.push_back(tflite::CreateOperatorCode(fbb, deprecated, custom_name, version, code));
   }
 
-  auto model = tflite::CreateModel(fbb, /*version=*/3, fbb.CreateVector(opcodes),
-                                   fbb.CreateVector(std::vector{subgraph}),
-                                   g.description.empty() ? 0 : fbb.CreateString(g.description),
-                                   fbb.CreateVector(buffers), 0, fbb.CreateVector(metadata));
+  const auto metadata_vector = fbb.CreateVector(metadata);
+  const auto buffers_vector = fbb.CreateVector(buffers);
+  const auto description = g.description.empty() ? 0 : fbb.CreateString(g.description);
+  const auto subgraphs = fbb.CreateVector(std::vector{subgraph});
+  const auto opcodes_vector = fbb.CreateVector(opcodes);
+  auto model = tflite::CreateModel(fbb, /*version=*/3, opcodes_vector, subgraphs, description, buffers_vector, 0,
+                                   metadata_vector);
   tflite::FinishModelBuffer(fbb, model);
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

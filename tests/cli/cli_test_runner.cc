@@ -116,23 +116,39 @@ void run_test_file(const fs::path& file) {
   }
   CHECK_MESSAGE(!steps.empty(), file.string() << ": no RUN: line");
 
+  // Plain variables, not structured bindings: doctest's CHECK macros capture them in lambdas, which clang 14 does
+  // not allow for bindings.
   for (const Step& s : steps) {
-    const auto [status, output] = run_shell(s.command);
+    const auto shell = run_shell(s.command);
+    const int status = shell.first;
+    const std::string& output = shell.second;
     const std::string where = file.filename().string() + ":" + std::to_string(s.line);
+    const std::string name = file.filename().string();
     INFO(where << ": " << s.command << "\n--- output ---\n" << output);
     CHECK_MESSAGE(status == s.exit, where << ": exit status " << status << ", expected " << s.exit);
     size_t from = 0;
-    for (const auto& [n, want] : s.checks) {
+    for (const auto& check : s.checks) {
+      const int n = check.first;
+      const std::string& want = check.second;
       const size_t at = output.find(want, from);
-      CHECK_MESSAGE(at != std::string::npos, file.filename().string() << ":" << n << ": CHECK not found (in order): " << want);
+      CHECK_MESSAGE(at != std::string::npos, name << ":" << n << ": CHECK not found (in order): " << want);
       if (at != std::string::npos) from = at + want.size();
     }
-    for (const auto& [n, bad] : s.check_nots)
-      CHECK_MESSAGE(output.find(bad) == std::string::npos, file.filename().string() << ":" << n << ": CHECK-NOT found: " << bad);
-    for (const auto& [n, p] : s.absent)
-      CHECK_MESSAGE(!fs::exists(p), file.filename().string() << ":" << n << ": ABSENT path exists: " << p);
-    for (const auto& [n, p] : s.exists)
-      CHECK_MESSAGE(fs::exists(p), file.filename().string() << ":" << n << ": EXISTS path missing: " << p);
+    for (const auto& check : s.check_nots) {
+      const int n = check.first;
+      const std::string& bad = check.second;
+      CHECK_MESSAGE(output.find(bad) == std::string::npos, name << ":" << n << ": CHECK-NOT found: " << bad);
+    }
+    for (const auto& check : s.absent) {
+      const int n = check.first;
+      const std::string& p = check.second;
+      CHECK_MESSAGE(!fs::exists(p), name << ":" << n << ": ABSENT path exists: " << p);
+    }
+    for (const auto& check : s.exists) {
+      const int n = check.first;
+      const std::string& p = check.second;
+      CHECK_MESSAGE(fs::exists(p), name << ":" << n << ": EXISTS path missing: " << p);
+    }
   }
 }
 

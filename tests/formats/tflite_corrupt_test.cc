@@ -459,7 +459,8 @@ TEST_CASE("tflite quantization: the committed regression inputs of both findings
   };
   if (std::getenv("TINYOPT_WRITE_FUZZ_REGRESSIONS"))
     for (const auto& [file, bytes] : crafted) REQUIRE(write_file_atomically(regression_input(file), bytes).has_value());
-  for (const auto& [file, bytes] : crafted) {
+  for (const auto& entry : crafted) {
+    const std::string& file = entry.first;  // not a structured binding: CAPTURE takes it in a lambda (clang 14)
     CAPTURE(file);
     Expected<Graph> g = read_tflite_file(regression_input(file));
     REQUIRE(!g.has_value());

@@ -57,7 +57,9 @@ TEST_CASE("tflite reader: every shared model reads with the expected op sequence
                                    K::FullyConnected, K::Softmax}},
       {"person_detect_int8.tflite", person_detect_ops()},
   };
-  for (const auto& [file, ops] : models) {
+  for (const auto& model : models) {
+    const std::string& file = model.first;  // not a structured binding: CAPTURE takes it in a lambda (clang 14)
+    const auto& ops = model.second;
     CAPTURE(file);
     Graph g = read_shared(file);
     CHECK(kinds(g) == ops);

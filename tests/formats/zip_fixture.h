@@ -19,7 +19,9 @@ inline void put_le(std::vector<uint8_t>& out, uint64_t v, int bytes) {
 // Members (name, bytes); `compress` deflates each with raw deflate (method 8), else they are stored (method 0).
 inline std::vector<uint8_t> make_zip(const std::vector<std::pair<std::string, std::vector<uint8_t>>>& members, bool compress) {
   std::vector<uint8_t> out, directory;
-  for (const auto& [name, data] : members) {
+  for (const auto& member : members) {
+    const auto& name = member.first;  // not a structured binding: the lambda below captures it (clang 14)
+    const auto& data = member.second;
     std::vector<uint8_t> packed = data;
     if (compress) {
       z_stream z{};
