@@ -113,7 +113,7 @@ Result fold_gather(const Ctx& c) {
   Ints dims(data.dims.begin(), data.dims.begin() + *axis);
   dims.insert(dims.end(), idx.dims.begin(), idx.dims.end());
   dims.insert(dims.end(), data.dims.begin() + *axis + 1, data.dims.end());
-  if (count_of(dims) > kMaxConstantElements) return c.error("folded Gather is too large");
+  if (count_of(dims) > kMaxFoldedElements) return c.error("folded Gather is too large");
   const int64_t outer = count_of(Ints(data.dims.begin(), data.dims.begin() + *axis));
   const int64_t inner = count_of(Ints(data.dims.begin() + *axis + 1, data.dims.end()));
   const auto ni = static_cast<int64_t>(indices.size());
@@ -186,7 +186,7 @@ Result fold_concat(const Ctx& c) {
       if (d != ax && t->dims[d] != first.dims[d]) return c.error("Concat inputs differ in dimension {}", d);
     dims[ax] += t->dims[ax];
     any_float = any_float || t->is_float;
-    if (count_of(dims) > kMaxConstantElements) return c.error("folded Concat is too large");
+    if (count_of(dims) > kMaxFoldedElements) return c.error("folded Concat is too large");
   }
   HostTensor out;
   out.is_float = any_float;
@@ -258,7 +258,7 @@ Result fold_binary(const Ctx& c) {
   const HostTensor& b = *c.input(1);
   auto dims = broadcast_dims(c, a.dims, b.dims);
   if (!dims) return dims.take_error();
-  if (count_of(*dims) > kMaxConstantElements) return c.error("folded result is too large");
+  if (count_of(*dims) > kMaxFoldedElements) return c.error("folded result is too large");
   const std::string& op = c.n.op_type();
   HostTensor out;
   out.is_float = a.is_float || b.is_float;
@@ -284,7 +284,7 @@ Result fold_binary(const Ctx& c) {
 
 Result fold_constant_of_shape(const Ctx& c) {
   const Ints dims = c.input(0)->ints();
-  auto n = checked_count(dims, c.where, "ConstantOfShape '" + c.n.name() + "'");
+  auto n = checked_count(dims, c.where, "ConstantOfShape '" + c.n.name() + "'", kMaxFoldedElements);
   if (!n) return n.take_error();
   HostTensor out;
   out.dims = dims;

@@ -55,12 +55,12 @@ std::vector<int64_t> HostTensor::ints() const {
   return out;
 }
 
-Expected<int64_t> checked_count(const std::vector<int64_t>& dims, const Location& where, const std::string& what) {
+Expected<int64_t> checked_count(const std::vector<int64_t>& dims, const Location& where, const std::string& what,
+                                int64_t limit) {
   int64_t n = 1;
   for (int64_t d : dims) {
     if (d < 0) return fail(Errc::BadInput, where, "{} has a negative dimension ({})", what, d);
-    if (d != 0 && n > kMaxConstantElements / d)
-      return fail(Errc::BadInput, where, "{} has more than {} elements", what, kMaxConstantElements);
+    if (d != 0 && n > limit / d) return fail(Errc::BadInput, where, "{} has more than {} elements", what, limit);
     n *= d;
   }
   return n;

@@ -20,6 +20,12 @@ namespace tinyopt::onnx_format {
 // Folded constants, and every tensor read from the file, are bounded by this many elements (the ONNX file
 // itself must hold an initializer's bytes; a folded ConstantOfShape or Concat could otherwise ask for anything).
 inline constexpr int64_t kMaxConstantElements = int64_t{1} << 26;
+// A folded result holds at most this many elements, and one import folds at most kMaxFoldedTotal elements in all:
+// 4 Mi values (16 MB as float) is more than any microcontroller's flash, and a few bytes of ConstantOfShape or
+// Concat must not make the importer allocate and fill hundreds of megabytes (a fuzzer's 17 KB file asked for an
+// 8 Mi-entry pads tensor, which took over 10 s under ASan).
+inline constexpr int64_t kMaxFoldedElements = int64_t{1} << 22;
+inline constexpr int64_t kMaxFoldedTotal = int64_t{1} << 24;
 
 struct HostTensor {
   bool is_float = true;          // float values in `f`, else integers in `i`
@@ -35,7 +41,8 @@ struct HostTensor {
 };
 
 // Element count of `dims`, or an error when a dimension is negative or the product exceeds the bound.
-Expected<int64_t> checked_count(const std::vector<int64_t>& dims, const Location& where, const std::string& what);
+Expected<int64_t> checked_count(const std::vector<int64_t>& dims, const Location& where, const std::string& what,
+                                int64_t limit = kMaxConstantElements);
 
 // Reads a TensorProto: the data type must be one the kinds above hold; the data comes from raw_data (its byte
 // length must equal elements x element size) or from the typed field of the type (its count must equal the

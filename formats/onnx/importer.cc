@@ -253,6 +253,10 @@ Expected<void> Importer::fold(const onnx::NodeProto& n) {
   }
   auto outs = evaluate_constant_node(n, inputs, shapes, opset_, where(n));
   if (!outs) return outs.take_error();
+  for (const HostTensor& t : *outs) folded_elements_ += t.size();
+  if (folded_elements_ > kMaxFoldedTotal)
+    return fail(Errc::BadInput, where(n), "node '{}': constant folding would hold more than {} elements in all",
+                n.name(), kMaxFoldedTotal);
   for (int k = 0; k < n.output_size() && static_cast<size_t>(k) < outs->size(); ++k) {
     Value v;
     v.onnx_shape = (*outs)[static_cast<size_t>(k)].dims;

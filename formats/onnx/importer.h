@@ -134,6 +134,7 @@ class Importer {
   std::map<std::string, std::vector<size_t>> consumers_;
   std::set<std::string> graph_outputs_;
   std::set<size_t> skipped_;
+  int64_t folded_elements_ = 0;  // elements of every folded result so far (bounded by kMaxFoldedTotal)
   std::string input_note_;
 };
 

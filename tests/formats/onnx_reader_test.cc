@@ -238,6 +238,16 @@ TEST_CASE("onnx bad input: a node without outputs (a fuzz finding: its output 0 
   CHECK(e.error().to_string().find("'" + m.graph().node(0).name() + "': op MatMul has no output") != std::string::npos);
 }
 
+TEST_CASE("onnx bad input: a 17 KB file folding an 8 Mi-entry ConstantOfShape is refused at once (a fuzz timeout)") {
+  const std::filesystem::path file =
+      std::filesystem::path(TINYOPT_SOURCE_DIR) / "tests/fuzz/regressions/onnx_reader/constant_of_shape_8m_pads.onnx";
+  auto e = read_onnx_file(file);
+  REQUIRE(!e);
+  CHECK(e.error().code == Errc::BadInput);
+  CHECK(e.error().to_string().find("ConstantOfShape '/ConstantOfShape' has more than 4194304 elements") !=
+        std::string::npos);
+}
+
 TEST_CASE("onnx bad input: every unsupported node in one error") {
   onnx::ModelProto m = load_proto("residual");
   m.mutable_graph()->mutable_node(0)->set_op_type("Resize");
