@@ -2,7 +2,7 @@
 // the time TFLite Micro's reference kernels took for one inference (../shared/golden/<model>/meta.json,
 // invoke_us_median), and the ratio. Also checks that case 0 still gives TFLM's output bit for bit.
 //
-//   build-*/bench_int8_inference [--reference] [--profile] [--seconds S] [shared_dir]
+//   build-*/bench_int8_inference [--reference] [--profile | --profile-ops] [--seconds S] [shared_dir]
 // --reference runs the plain reference CONV/DEPTHWISE/FC kernels instead of the fast ones. TINYOPT_ISA forces the
 // fast kernels' ISA variant (portable|avx2|avx512vnni).
 #include <chrono>
@@ -57,12 +57,13 @@ KernelRegistry make_registry(bool reference) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool reference = false, profile = false;
+  bool reference = false, profile = false, profile_ops = false;
   double seconds = 2.0;
   fs::path shared = TINYOPT_SHARED_DIR;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--reference") == 0) reference = true;
     else if (std::strcmp(argv[i], "--profile") == 0) profile = true;
+    else if (std::strcmp(argv[i], "--profile-ops") == 0) profile = profile_ops = true;
     else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = std::atof(argv[++i]);
     else shared = argv[i];
   }
@@ -75,8 +76,8 @@ int main(int argc, char** argv) {
   std::printf("%-22s %14s %14s %14s %8s %s\n", "model", "tinyopt inf/s", "tinyopt us", "TFLM ref us", "ratio",
               "bit-exact case0");
   int status = 0;
-  for (const char* stem : {"person_detect_int8", "kws_dscnn_int8", "ic_resnet8_int8", "ad_autoencoder_int8",
-                           "hello_world_int8"}) {
+  for (const char* stem : {"person_detect_int8", "vww_mobilenet_int8", "kws_dscnn_int8", "ic_resnet8_int8",
+                           "ad_autoencoder_int8", "hello_world_int8"}) {
     const fs::path model = shared / "models" / (std::string(stem) + ".tflite");
     const fs::path golden = shared / "golden" / stem;
     if (!fs::exists(model)) continue;
@@ -108,12 +109,13 @@ int main(int argc, char** argv) {
       if (j.is_object() && j.contains("invoke_us_median") && j["invoke_us_median"].is_number())
         tflm_us = j["invoke_us_median"].get<double>();
     }
-    if (profile) {  // time per op kind: the observer fires after each op
-      std::vector<double> per_kind(kNumOpKinds, 0.0);
+    if (profile) {  // time per op kind (and per op with --profile-ops): the observer fires after each op
+      std::vector<double> per_kind(kNumOpKinds, 0.0), per_op(g->ops.size(), 0.0);
       double last = thread_seconds();
-      interp->set_observer([&](int, const Op& op, std::span<const TensorView>) {
+      interp->set_observer([&](int index, const Op& op, std::span<const TensorView>) {
         const double now = thread_seconds();
         per_kind[static_cast<size_t>(op.kind)] += now - last;
+        per_op[static_cast<size_t>(index)] += now - last;
         last = now;
       });
       for (int i = 0; i < 50; ++i) {
@@ -121,6 +123,10 @@ int main(int argc, char** argv) {
         (void)interp->invoke();
       }
       interp->set_observer(nullptr);
+      if (profile_ops)
+        for (size_t i = 0; i < per_op.size(); ++i)
+          std::printf("    op %2zu %-20s %10.1f us\n", i, std::string(op_kind_name(g->ops[i].kind)).c_str(),
+                      per_op[i] / 50 * 1e6);
       for (int k = 0; k < kNumOpKinds; ++k)
         if (per_kind[static_cast<size_t>(k)] > 0)
           std::printf("    %-20s %10.1f us\n", std::string(op_kind_name(static_cast<OpKind>(k))).c_str(),

@@ -53,6 +53,7 @@ class Int8Gemm {
   bool unsigned_rows_ = false;
   int depth_ = 0, cols_ = 0, kp_ = 0;
   std::vector<int16_t> packed_s16_;  // int16 rows: [cols/8][kp/2][8][2] (quantized_gemm.cc)
+  std::vector<int8_t> packed_s8_;    // the same as int8, for the AVX2 tiles of one or two rows
   std::vector<int8_t> packed_u8_;    // uint8 rows: [cols/16][kp/4][16][4] (quantized_gemm_vnni.h)
   std::vector<int32_t> column_sum_;
 };

@@ -1,9 +1,11 @@
 // runtime/quantized_requantize.cc: vectorised per-channel requantization (see quantized_requantize.h).
-// AVX2: 8 channels at a time. The left shift uses vpsllvd (wrapping like the reference's int32 multiply), the
-// doubling high multiply forms the exact 64-bit products of even and odd lanes with vpmuldq, adds the
-// sign-dependent nudge, and truncates toward zero by adding 2^31 - 1 to negative products before taking bits
-// 31..62 (a logical 64-bit shift yields the same low 32 bits as an arithmetic one). The multiplier is never
-// INT32_MIN, so the single saturating case of SRDHM cannot occur. The rounding right shift is vpsravd plus the
+// AVX2: 8 channels at a time, the channel parameters loaded once per group of 8 channels and applied to every row.
+// The left shift uses vpsllvd (wrapping like the reference's int32 multiply). The saturating rounding doubling
+// high multiply is floor((a*b + 2^30) / 2^31) for every sign: for a*b >= 0 that is the reference's nudge 2^30 and
+// truncation; for a*b < 0 its nudge 1 - 2^30 and truncation toward zero give ceil((a*b + 1 - 2^30) / 2^31), which
+// equals floor((a*b + 1 - 2^30 + 2^31 - 1) / 2^31). The multiplier is never INT32_MIN, so the single saturating case
+// cannot occur. So per pair of lanes: the exact 64-bit product (vpmuldq), + 2^30, and bits 31..62 (a logical 64-bit
+// shift gives the same low 32 bits as an arithmetic one). The rounding right shift is vpsravd plus the
 // remainder/threshold correction of rounding_divide_by_pot.
 #include "runtime/quantized_requantize.h"
 
@@ -28,21 +30,52 @@ void requantize_scalar(const RequantizeChannels& q, const int32_t* acc, int rows
 }
 
 #ifdef TINYOPT_X86
-// Low 32 bits of trunc((a*b + nudge) / 2^31) for the even lanes' 64-bit products in `p`.
-__attribute__((target("avx2"))) inline __m256i high_part(__m256i p) {
-  const __m256i zero = _mm256_setzero_si256();
-  const __m256i neg = _mm256_cmpgt_epi64(zero, p);  // product < 0
-  const __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(1 << 30), _mm256_set1_epi64x(1 - (1 << 30)), neg);
-  __m256i t = _mm256_add_epi64(p, nudge);
-  const __m256i tneg = _mm256_cmpgt_epi64(zero, t);
-  t = _mm256_add_epi64(t, _mm256_and_si256(tneg, _mm256_set1_epi64x((int64_t{1} << 31) - 1)));
-  return _mm256_srli_epi64(t, 31);
+// 8 lanes of saturating_rounding_doubling_high_mul(a, b), b in [2^30, 2^31) or 0; b_odd = b >> 32 per 64-bit lane.
+__attribute__((target("avx2"))) inline __m256i srdhm(__m256i a, __m256i b, __m256i b_odd) {
+  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
+  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(a, b), nudge);                             // lanes 0, 2, ..
+  const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), b_odd), nudge);  // lanes 1, 3, ..
+  // Bits 31..62 of each product: the even ones shifted down to bit 0, the odd ones up to bit 32.
+  return _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
 }
 
-__attribute__((target("avx2"))) inline __m256i srdhm(__m256i a, __m256i b) {
-  const __m256i even = high_part(_mm256_mul_epi32(a, b));
-  const __m256i odd = high_part(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32)));
-  return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+// The parameters of 8 channels, ready for requantize8.
+struct Channels8 {
+  __m256i bias, left, right, multiplier, multiplier_odd, mask, half_mask;
+};
+
+__attribute__((target("avx2"))) inline Channels8 load_channels(const RequantizeChannels& q, int c) {
+  const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
+  const __m256i shift = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.shift + c));
+  Channels8 ch;
+  ch.bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.bias + c));
+  ch.left = _mm256_max_epi32(shift, zero);
+  ch.right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
+  ch.multiplier = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.multiplier + c));
+  ch.multiplier_odd = _mm256_srli_epi64(ch.multiplier, 32);
+  ch.mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, ch.right), one);  // right <= 31, so the mask fits
+  ch.half_mask = _mm256_srai_epi32(ch.mask, 1);
+  return ch;
+}
+
+// 8 accumulators of 8 channels to int32 outputs in [act_min, act_max].
+__attribute__((target("avx2"))) inline __m256i requantize8(const Channels8& ch, __m256i acc, __m256i offset, __m256i lo,
+                                                          __m256i hi) {
+  __m256i x = _mm256_sllv_epi32(_mm256_add_epi32(acc, ch.bias), ch.left);
+  x = srdhm(x, ch.multiplier, ch.multiplier_odd);
+  // rounding_divide_by_pot(x, right): threshold = mask / 2 + (x < 0).
+  const __m256i remainder = _mm256_and_si256(x, ch.mask);
+  const __m256i threshold = _mm256_sub_epi32(ch.half_mask, _mm256_cmpgt_epi32(_mm256_setzero_si256(), x));
+  x = _mm256_srav_epi32(x, ch.right);
+  x = _mm256_sub_epi32(x, _mm256_cmpgt_epi32(remainder, threshold));  // +1 where remainder > threshold
+  return _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(x, offset), lo), hi);
+}
+
+// 8 int32 lanes already in [-128, 127] to 8 int8 at o.
+__attribute__((target("avx2"))) inline void store8(__m256i x, int8_t* o) {
+  const __m256i p16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(x, x), 0x08);  // int16 lanes 0..7 in the low half
+  const __m128i p8 = _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_castsi256_si128(p16));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(o), p8);
 }
 
 __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q, const int32_t* acc, int rows,
@@ -51,38 +84,20 @@ __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q
   const int vec_end = C / 8 * 8;
   const __m256i offset = _mm256_set1_epi32(q.output_offset);
   const __m256i lo = _mm256_set1_epi32(q.act_min), hi = _mm256_set1_epi32(q.act_max);
-  const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-  for (int r = 0; r < rows; ++r) {
-    const int32_t* a = acc + static_cast<long>(r) * C;
-    int8_t* o = out + static_cast<long>(r) * C;
-    for (int c = 0; c < vec_end; c += 8) {
-      const __m256i shift = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.shift + c));
-      const __m256i left = _mm256_max_epi32(shift, zero);
-      const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
-      __m256i x = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + c)),
-                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.bias + c)));
-      x = _mm256_sllv_epi32(x, left);
-      x = srdhm(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.multiplier + c)));
-      // rounding_divide_by_pot(x, right); right <= 31 so the mask fits.
-      const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
-      const __m256i remainder = _mm256_and_si256(x, mask);
-      const __m256i threshold = _mm256_sub_epi32(_mm256_srai_epi32(mask, 1), _mm256_cmpgt_epi32(zero, x));
-      x = _mm256_srav_epi32(x, right);
-      x = _mm256_sub_epi32(x, _mm256_cmpgt_epi32(remainder, threshold));  // +1 where remainder > threshold
-      x = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(x, offset), lo), hi);
-      // Pack the 8 int32 lanes (already in [-128, 127]) to int8.
-      const __m256i p16 = _mm256_packs_epi32(x, x);                  // lanes 0-3,0-3 | 4-7,4-7 as int16
-      const __m256i p8 = _mm256_packs_epi16(p16, p16);
-      const uint32_t lo4 = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(p8)));
-      const uint32_t hi4 = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_extracti128_si256(p8, 1)));
-      __builtin_memcpy(o + c, &lo4, 4);
-      __builtin_memcpy(o + c + 4, &hi4, 4);
-    }
-    for (int c = vec_end; c < C; ++c) {
-      const int32_t v = fxp::multiply_by_quantized_multiplier(a[c] + q.bias[c], q.multiplier[c], q.shift[c]);
-      o[c] = static_cast<int8_t>(fxp::clamp(v + q.output_offset, q.act_min, q.act_max));
-    }
+  for (int c = 0; c < vec_end; c += 8) {
+    const Channels8 ch = load_channels(q, c);
+    const int32_t* a = acc + c;
+    int8_t* o = out + c;
+    for (int r = 0; r < rows; ++r, a += C, o += C)
+      store8(requantize8(ch, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), offset, lo, hi), o);
   }
+  if (vec_end == C) return;
+  for (int r = 0; r < rows; ++r)
+    for (int c = vec_end; c < C; ++c) {
+      const long i = static_cast<long>(r) * C + c;
+      const int32_t v = fxp::multiply_by_quantized_multiplier(acc[i] + q.bias[c], q.multiplier[c], q.shift[c]);
+      out[i] = static_cast<int8_t>(fxp::clamp(v + q.output_offset, q.act_min, q.act_max));
+    }
 }
 #endif
 

@@ -48,8 +48,13 @@ Expected<Pool2DInt8Params> prepare_pool_2d_int8(const Graph& g, int op_index) {
 
 namespace {
 
+// Sums over the window for up to kChannelChunk channels at a time, each tap adding a contiguous run of channels
+// (the NHWC inner dimension), so the loop vectorises; the division is per output.
+constexpr int kChannelChunk = 256;
+
 template <class T>
 void average_pool(const Pool2DInt8Params& p, const T* input, T* output) {
+  int32_t acc[kChannelChunk];
   for (int b = 0; b < p.batches; ++b)
     for (int oy = 0; oy < p.out_h; ++oy)
       for (int ox = 0; ox < p.out_w; ++ox) {
@@ -59,18 +64,23 @@ void average_pool(const Pool2DInt8Params& p, const T* input, T* output) {
         const int fx0 = std::max(0, -ix0), fx1 = std::min(p.filter_w, p.in_w - ix0);
         const int count = std::max(0, fy1 - fy0) * std::max(0, fx1 - fx0);
         T* out = output + ((static_cast<long>(b) * p.out_h + oy) * p.out_w + ox) * p.channels;
-        for (int c = 0; c < p.channels; ++c) {
-          int32_t acc = 0;
+        for (int c0 = 0; c0 < p.channels; c0 += kChannelChunk) {
+          const int n = std::min(kChannelChunk, p.channels - c0);
+          std::fill(acc, acc + n, 0);
           for (int fy = fy0; fy < fy1; ++fy)
-            for (int fx = fx0; fx < fx1; ++fx)
-              acc += input[((static_cast<long>(b) * p.in_h + iy0 + fy) * p.in_w + ix0 + fx) * p.channels + c];
-          if (count == 0) {  // the reference reports an error; an empty window never occurs in a valid model
-            out[c] = 0;
-            continue;
+            for (int fx = fx0; fx < fx1; ++fx) {
+              const T* src = input + ((static_cast<long>(b) * p.in_h + iy0 + fy) * p.in_w + ix0 + fx) * p.channels + c0;
+              for (int c = 0; c < n; ++c) acc[c] += src[c];
+            }
+          for (int c = 0; c < n; ++c) {
+            if (count == 0) {  // the reference reports an error; an empty window never occurs in a valid model
+              out[c0 + c] = 0;
+              continue;
+            }
+            // Round to nearest, ties away from zero (integer division truncates toward zero).
+            const int32_t v = acc[c] > 0 ? (acc[c] + count / 2) / count : (acc[c] - count / 2) / count;
+            out[c0 + c] = static_cast<T>(fxp::clamp(v, p.act_min, p.act_max));
           }
-          // Round to nearest, ties away from zero (integer division truncates toward zero).
-          acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-          out[c] = static_cast<T>(fxp::clamp(acc, p.act_min, p.act_max));
         }
       }
 }

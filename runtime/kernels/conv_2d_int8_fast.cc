@@ -3,7 +3,10 @@
 // takes: int16 (x - input zero point), padded taps 0; or uint8 (x + 128), padded taps 128 + zero point, i.e. 0
 // after the offset correction folded into the bias. Either way a padded tap contributes 0, as "skip the tap" does
 // in the reference kernel, so the int32 accumulator equals the reference's and the outputs are bit-identical.
-// 16x8 and grouped convolutions use the reference kernel.
+// im2col copies contiguous runs: a 1x1 convolution with stride 1 and no padding converts the block's pixels in one
+// loop (its rows are the NHWC input itself); otherwise each filter row inside the image is one run of
+// filter_w * in_c values (dilation 1). The loops are compiled for baseline x86-64 and for AVX2 from one body, and
+// the kernel keeps the one of the ISA active when prepared. 16x8 and grouped convolutions use the reference kernel.
 #include <algorithm>
 #include <cstring>
 
@@ -19,6 +22,90 @@ namespace tinyopt {
 namespace {
 
 constexpr size_t kRowsPerBlock = 64;  // output pixels per im2col block
+
+// dst[i] = src[i] + add as T (int16 rows: add = input offset; uint8 rows: add = 128), i in [0, n).
+template <class T>
+[[gnu::always_inline]] inline void convert_run(const int8_t* __restrict src, long n, int add, T* __restrict dst) {
+  for (long i = 0; i < n; ++i) dst[i] = static_cast<T>(src[i] + add);
+}
+
+// The im2col rows of output pixels [start, start + rows): row r holds the receptive field of pixel start + r as
+// converted values, `pad` where padded, then zeros up to kp.
+template <class T>
+[[gnu::always_inline]] inline void im2col_body(const ConvInt8Params& p, int depth, int kp, const int8_t* input,
+                                               long start, int rows, T pad, int add, T* cols) {
+  // Plain locals: the stores to a uint8 row may alias anything, which would reload fields of p in the loops.
+  const int in_c = p.in_c, in_h = p.in_h, in_w = p.in_w, out_h = p.out_h, out_w = p.out_w;
+  const int filter_h = p.filter_h, filter_w = p.filter_w, stride_h = p.stride_h, stride_w = p.stride_w;
+  const int dilation_h = p.dilation_h, dilation_w = p.dilation_w, pad_h = p.pad_h, pad_w = p.pad_w;
+  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
+                         p.pad_w == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
+  if (pointwise && kp == depth) return convert_run(input + start * in_c, static_cast<long>(rows) * in_c, add, cols);
+  // The pixel's coordinates, advanced per row (no divisions in the loop).
+  int ox = static_cast<int>(start % out_w);
+  int oy = static_cast<int>((start / out_w) % out_h);
+  int b = static_cast<int>(start / (static_cast<long>(out_w) * out_h));
+  const long run = static_cast<long>(filter_w) * in_c;
+  for (int r = 0; r < rows; ++r) {
+    T* row = cols + static_cast<long>(r) * kp;
+    if (pointwise) {
+      convert_run(input + (start + r) * in_c, in_c, add, row);
+    } else {
+      const int iy0 = oy * stride_h - pad_h;
+      const int ix0 = ox * stride_w - pad_w;
+      const bool row_inside = dilation_w == 1 && ix0 >= 0 && ix0 + filter_w <= in_w;
+      T* dst = row;
+      for (int fy = 0; fy < filter_h; ++fy, dst += run) {
+        const int iy = iy0 + fy * dilation_h;
+        if (iy < 0 || iy >= in_h) {
+          std::fill(dst, dst + run, pad);
+          continue;
+        }
+        const int8_t* src_row = input + (static_cast<long>(b) * in_h + iy) * in_w * in_c;
+        if (row_inside) {
+          convert_run(src_row + static_cast<long>(ix0) * in_c, run, add, dst);
+          continue;
+        }
+        for (int fx = 0; fx < filter_w; ++fx) {
+          const int ix = ix0 + fx * dilation_w;
+          T* tap = dst + static_cast<long>(fx) * in_c;
+          if (ix < 0 || ix >= in_w) std::fill(tap, tap + in_c, pad);
+          else convert_run(src_row + static_cast<long>(ix) * in_c, in_c, add, tap);
+        }
+      }
+      if (++ox == out_w) {
+        ox = 0;
+        if (++oy == out_h) oy = 0, ++b;
+      }
+    }
+    std::fill(row + depth, row + kp, T{0});
+  }
+}
+
+template <class T>
+using Im2col = void (*)(const ConvInt8Params&, int, int, const int8_t*, long, int, T, int, T*);
+
+template <class T>
+void im2col_portable(const ConvInt8Params& p, int depth, int kp, const int8_t* input, long start, int rows, T pad,
+                     int add, T* cols) {
+  im2col_body(p, depth, kp, input, start, rows, pad, add, cols);
+}
+#if defined(__x86_64__)
+template <class T>
+__attribute__((target("avx2"))) void im2col_avx2(const ConvInt8Params& p, int depth, int kp, const int8_t* input,
+                                                 long start, int rows, T pad, int add, T* cols) {
+  im2col_body(p, depth, kp, input, start, rows, pad, add, cols);
+}
+#endif
+
+template <class T>
+Im2col<T> im2col_for(Isa isa) {
+#if defined(__x86_64__)
+  if (isa != Isa::Portable) return im2col_avx2<T>;
+#endif
+  (void)isa;
+  return im2col_portable<T>;
+}
 
 class Conv2DInt8Fast final : public Kernel {
  public:
@@ -45,45 +132,17 @@ class Conv2DInt8Fast final : public Kernel {
     const bool u8 = gemm_.unsigned_rows();
     for (long start = 0; start < pixels; start += kRowsPerBlock) {
       const int rows = static_cast<int>(std::min<long>(kRowsPerBlock, pixels - start));
-      for (int r = 0; r < rows; ++r) {
-        if (u8)
-          fill_row(input, start + r, cols + static_cast<long>(r) * kp_, static_cast<uint8_t>(128 - p_.input_offset),
-                   [](int8_t x) { return static_cast<uint8_t>(x + 128); });
-        else
-          fill_row(input, start + r, reinterpret_cast<int16_t*>(cols) + static_cast<long>(r) * kp_, int16_t{0},
-                   [off = p_.input_offset](int8_t x) { return static_cast<int16_t>(x + off); });
-      }
+      if (u8)
+        im2col_u8_(p_, depth_, kp_, input, start, rows, static_cast<uint8_t>(128 - p_.input_offset), 128, cols);
+      else
+        im2col_s16_(p_, depth_, kp_, input, start, rows, int16_t{0}, p_.input_offset,
+                    reinterpret_cast<int16_t*>(cols));
       gemm_.multiply(cols, rows, acc);
       requantize(acc, rows, output + start * p_.out_c);
     }
   }
 
  private:
-  // One im2col row: the receptive field of output pixel `pixel` as convert(x), `pad` where padded; the row's
-  // tail up to kp_ is zeroed.
-  template <class T, class Convert>
-  void fill_row(const int8_t* input, long pixel, T* row, T pad, Convert convert) const {
-    const int ox = static_cast<int>(pixel % p_.out_w);
-    const int oy = static_cast<int>((pixel / p_.out_w) % p_.out_h);
-    const int b = static_cast<int>(pixel / (static_cast<long>(p_.out_w) * p_.out_h));
-    const int iy0 = oy * p_.stride_h - p_.pad_h;
-    const int ix0 = ox * p_.stride_w - p_.pad_w;
-    T* dst = row;
-    for (int fy = 0; fy < p_.filter_h; ++fy) {
-      const int iy = iy0 + fy * p_.dilation_h;
-      for (int fx = 0; fx < p_.filter_w; ++fx, dst += p_.in_c) {
-        const int ix = ix0 + fx * p_.dilation_w;
-        if (iy < 0 || iy >= p_.in_h || ix < 0 || ix >= p_.in_w) {
-          std::fill(dst, dst + p_.in_c, pad);
-          continue;
-        }
-        const int8_t* src = input + ((static_cast<long>(b) * p_.in_h + iy) * p_.in_w + ix) * p_.in_c;
-        for (int c = 0; c < p_.in_c; ++c) dst[c] = convert(src[c]);
-      }
-    }
-    std::fill(row + depth_, row + kp_, T{0});
-  }
-
   void requantize(const int32_t* acc, int rows, int8_t* out) const {
     const RequantizeChannels q{bias32_.data(), p_.multiplier.data(), shift32_.data(), p_.out_c, p_.output_offset,
                                p_.act_min, p_.act_max};
@@ -93,6 +152,8 @@ class Conv2DInt8Fast final : public Kernel {
   ConvInt8Params p_;
   Int8Gemm gemm_;                 // the weights, packed for the active ISA's GEMM
   int depth_ = 0, kp_ = 0;        // im2col row: depth_ values, kp_ elements
+  Im2col<int16_t> im2col_s16_ = im2col_for<int16_t>(gemm_.isa());  // the loops of the ISA prepared for
+  Im2col<uint8_t> im2col_u8_ = im2col_for<uint8_t>(gemm_.isa());
   std::vector<int32_t> bias32_;   // bias, with the uint8 offset correction when the GEMM takes uint8 rows
   std::vector<int32_t> shift32_;
 };

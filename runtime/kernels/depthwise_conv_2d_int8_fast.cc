@@ -10,8 +10,17 @@
 // channel in one call (runtime/quantized_requantize.h). Same exact integer sums as the reference
 // (|w * (x + offset)| <= 128 * 255 per tap), so the outputs are bit-identical. The two loops are compiled three
 // times from one body (baseline x86-64, AVX2, AVX-512 BW) and the kernel keeps the one of the ISA active when it
-// was prepared (runtime/cpu_features.h). int16 activations use the reference.
+// was prepared (runtime/cpu_features.h).
+//
+// AVX2 (and the AVX-512 VNNI ISA) take a faster route over the output pixels whose taps all lie inside the image
+// (the interior columns [interior_lo, interior_hi), the same for every output row): the taps are taken in pairs,
+// and for 16 outputs one pmaddwd multiplies the interleaved inputs of two taps (vpunpcklwd/hwd) with weights
+// interleaved the same way at prepare time, so the 32-bit sums stay in registers over all taps instead of one
+// memory pass per tap. A filter row above or below the image reads a row of zeros. The few edge columns take the
+// per-tap loop. Same exact integer sums (|x0 * w0 + x1 * w1| <= 2 * 255 * 128), so still bit-identical.
+// int16 activations use the reference.
 #include <algorithm>
+#include <cstring>
 
 #include "runtime/cpu_features.h"
 #include "runtime/fixed_point.h"
@@ -19,6 +28,10 @@
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_prepare.h"
 #include "runtime/quantized_requantize.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace tinyopt {
 
@@ -86,6 +99,31 @@ __attribute__((target("avx512f,avx512bw"))) void multiply_accumulate_avx512(cons
 }
 #endif
 
+#if defined(__x86_64__)
+// acc[j0 + 16k + e] for chunks k < chunks, e < 16: the sum over tap pairs p of x[2p][16k + e] * w + x[2p + 1][..] * w,
+// with the weights of chunk k and pair p at w[(k * pairs + p) * 32] in the order of vpunpck{l,h}wd (see above).
+__attribute__((target("avx2"))) void tap_pairs_avx2(const int16_t* const* x, const int16_t* w, int pairs, long chunks,
+                                                    int32_t* acc) {
+  for (long k = 0; k < chunks; ++k) {
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+    const int16_t* wk = w + k * pairs * 32;
+    for (int p = 0; p < pairs; ++p) {
+      const __m256i xa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[2 * p] + 16 * k));
+      const __m256i xb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[2 * p + 1] + 16 * k));
+      const __m256i wl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wk + p * 32));
+      const __m256i wh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wk + p * 32 + 16));
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wl));  // outputs 0-3, 8-11
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), wh));  // outputs 4-7, 12-15
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 16 * k), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 16 * k + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+}
+#endif
+
+// Taps above this use the per-tap loop in every ISA (the pointer array of the pair route is on the stack).
+constexpr int kMaxPairTaps = 64;
+
 struct DepthwiseLoops {
   WidenRow widen_row;
   MultiplyAccumulate multiply_accumulate;
@@ -114,6 +152,9 @@ class DepthwiseInt8Fast final : public Kernel {
     for (size_t c = 0; c < p_.bias.size(); ++c) bias32_[c] = static_cast<int32_t>(p_.bias[c]);
     shift32_.assign(p_.shift.begin(), p_.shift.end());
     k_per_phase_ = (p_.in_w + p_.stride_w - 1) / p_.stride_w;
+#if defined(__x86_64__)
+    if (isa_ != Isa::Portable && static_cast<int>(taps) <= kMaxPairTaps) prepare_tap_pairs(filter);
+#endif
   }
 
   // Whether the replicated weights stay within kMaxRowWeights.
@@ -121,7 +162,9 @@ class DepthwiseInt8Fast final : public Kernel {
     return static_cast<size_t>(p.filter_h) * p.filter_w * p.out_w * p.out_c <= kMaxRowWeights;
   }
 
-  size_t scratch_bytes() const override { return acc_bytes() + image_elements() * sizeof(int16_t); }
+  size_t scratch_bytes() const override {
+    return acc_bytes() + (image_elements() + (pairs_ ? widened_row() : 0)) * sizeof(int16_t);
+  }
 
   void eval(const OpBuffers& io) const override {
     const auto* input = reinterpret_cast<const int8_t*>(io.inputs[0]);
@@ -132,14 +175,20 @@ class DepthwiseInt8Fast final : public Kernel {
                                p_.act_min, p_.act_max};
     const long out_row = static_cast<long>(p_.out_w) * p_.out_c;
     const long in_image = static_cast<long>(p_.in_h) * p_.in_w * p_.in_c;
+    int16_t* zero_row = image + image_elements();  // the pair route's row above/below the image
+    if (pairs_) std::fill(zero_row, zero_row + widened_row(), int16_t{0});
     for (int b = 0; b < p_.batches; ++b) {
       const int8_t* x = input + b * in_image;
       for (int iy = 0; iy < p_.in_h; ++iy)
         loops_.widen_row(x + static_cast<long>(iy) * p_.in_w * p_.in_c, p_.in_w, p_.in_c, p_.depth_multiplier, p_.stride_w,
                   k_per_phase_, static_cast<int16_t>(p_.input_offset), image + iy * widened_row());
       for (int oy = 0; oy < p_.out_h; ++oy) {
-        std::fill(acc, acc + out_row, 0);
-        accumulate_row(image, oy, acc);
+        if (pairs_) {
+          accumulate_row_pairs(image, zero_row, oy, acc);
+        } else {
+          std::fill(acc, acc + out_row, 0);
+          accumulate_row(image, oy, acc);
+        }
         requantize_rows(isa_, q, acc, p_.out_w, output + (static_cast<long>(b) * p_.out_h + oy) * out_row);
       }
     }
@@ -177,12 +226,98 @@ class DepthwiseInt8Fast final : public Kernel {
     }
   }
 
+  // The tap geometry of the pair route: tap t = fy * filter_w + fx reads widened row iy at offset
+  // tap_offset_[t] + ox * C + oc for output column ox in [tap_lo_[t], tap_hi_[t]).
+  void prepare_tap_pairs(const int8_t* filter) {
+    const int taps = p_.filter_h * p_.filter_w;
+    const long C = p_.out_c;
+    const int s = p_.stride_w;
+    interior_lo_ = 0, interior_hi_ = p_.out_w;
+    for (int fy = 0; fy < p_.filter_h; ++fy)
+      for (int fx = 0; fx < p_.filter_w; ++fx) {
+        const int dx = fx * p_.dilation_w - p_.pad_w;  // as in accumulate_row
+        const int lo = std::max(0, dx >= 0 ? 0 : (-dx + s - 1) / s);
+        const int hi = std::min(p_.out_w, p_.in_w - 1 - dx < 0 ? 0 : (p_.in_w - 1 - dx) / s + 1);
+        const int phase = ((dx % s) + s) % s;
+        const int q = (dx - phase) / s;
+        tap_lo_.push_back(lo);
+        tap_hi_.push_back(hi);
+        tap_offset_.push_back((static_cast<long>(phase) * k_per_phase_ + q) * C);
+        interior_lo_ = std::max(interior_lo_, lo);
+        interior_hi_ = std::min(interior_hi_, hi);
+      }
+    // A tap may reach no column at all (lo >= out_w or hi <= 0 under wide padding): keep the interior inside the row.
+    interior_lo_ = std::min(interior_lo_, p_.out_w);
+    interior_hi_ = std::max(interior_hi_, interior_lo_);
+    pairs_count_ = (taps + 1) / 2;
+    chunks_ = (interior_hi_ - interior_lo_) * C / 16;
+    pair_weights_.assign(static_cast<size_t>(chunks_) * pairs_count_ * 32, 0);
+    const long j0 = interior_lo_ * C;
+    for (long k = 0; k < chunks_; ++k)
+      for (int p = 0; p < pairs_count_; ++p)
+        for (int h = 0; h < 2; ++h)
+          for (int i = 0; i < 8; ++i) {
+            const long oc = (j0 + 16 * k + (i < 4 ? i : i + 4) + 4 * h) % C;  // vpunpck{l,h}wd's output order
+            int16_t* dst = pair_weights_.data() + (k * pairs_count_ + p) * 32 + h * 16 + 2 * i;
+            dst[0] = filter[(2 * p) * C + oc];
+            dst[1] = 2 * p + 1 < taps ? filter[(2 * p + 1) * C + oc] : int16_t{0};
+          }
+    pairs_ = true;
+  }
+
+  // One output row by the pair route: interior chunks of 16 in registers, the rest of the interior and the edge
+  // columns tap by tap.
+  void accumulate_row_pairs(const int16_t* image, const int16_t* zero_row, int oy, int32_t* acc) const {
+    const long C = p_.out_c;
+    const int fw = p_.filter_w;
+    const int taps = p_.filter_h * fw;
+    const int16_t* rows[kMaxPairTaps];  // the widened row each tap reads (zero_row outside the image)
+    for (int t = 0; t < taps; ++t) {
+      const int iy = oy * p_.stride_h - p_.pad_h + p_.dilation_h * (t / fw);
+      rows[t] = iy < 0 || iy >= p_.in_h ? zero_row : image + iy * widened_row();
+    }
+    const long j0 = interior_lo_ * C, j1 = interior_hi_ * C;
+    if (chunks_ > 0) {
+      const int16_t* x[kMaxPairTaps + 1];  // each tap's input at output element j0
+      for (int t = 0; t < taps; ++t) x[t] = rows[t] + (tap_offset_[static_cast<size_t>(t)] + j0);
+      x[taps] = x[taps - 1];  // an odd tap count pairs the last tap with itself, weight 0
+#if defined(__x86_64__)
+      tap_pairs_avx2(x, pair_weights_.data(), pairs_count_, chunks_, acc + j0);
+#endif
+    }
+    // The interior elements after the chunks, then the edge columns: tap by tap over the part each tap reaches,
+    // with the vectorised per-tap loop over the replicated weights.
+    const long row = p_.out_w * C;
+    auto per_tap = [&](long ja, long jb) {  // elements [ja, jb) of the row
+      if (ja >= jb) return;
+      std::fill(acc + ja, acc + jb, 0);
+      for (int t = 0; t < taps; ++t) {
+        if (rows[t] == zero_row) continue;
+        const long lo = std::max(ja, tap_lo_[static_cast<size_t>(t)] * C);
+        const long hi = std::min(jb, tap_hi_[static_cast<size_t>(t)] * C);
+        if (lo >= hi) continue;
+        loops_.multiply_accumulate(row_weights_.data() + t * row + lo, rows[t] + (tap_offset_[static_cast<size_t>(t)] + lo),
+                                   hi - lo, acc + lo);
+      }
+    };
+    per_tap(j0 + 16 * chunks_, j1);
+    per_tap(0, j0);
+    per_tap(j1, row);
+  }
+
   DepthwiseInt8Params p_;
   Isa isa_;              // the ISA active when prepared
   DepthwiseLoops loops_;  // its variant of the loops
   std::vector<int16_t> row_weights_;  // [filter_h * filter_w][out_w * out_c]
   std::vector<int32_t> bias32_, shift32_;
   int k_per_phase_ = 0;
+  // The pair route (AVX2 and up, at most kMaxPairTaps taps): see the file comment and prepare_tap_pairs.
+  bool pairs_ = false;
+  int interior_lo_ = 0, interior_hi_ = 0, pairs_count_ = 0;
+  long chunks_ = 0;                            // whole chunks of 16 interior outputs per row
+  std::vector<int> tap_lo_, tap_hi_;
+  std::vector<long> tap_offset_;
+  std::vector<int16_t> pair_weights_;          // [chunks][pairs][32]
 };
 
 }  // namespace

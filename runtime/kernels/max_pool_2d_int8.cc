@@ -11,8 +11,12 @@ namespace tinyopt {
 
 namespace {
 
+// Per output pixel, the first tap's channels are copied and each further tap maxes a contiguous run of channels
+// into them (the NHWC inner dimension), so the loops vectorise; then the clamp. Same maximum as the reference's
+// per-channel walk over the window.
 template <class T>
 void max_pool(const Pool2DInt8Params& p, const T* input, T* output) {
+  const int C = p.channels;
   for (int b = 0; b < p.batches; ++b)
     for (int oy = 0; oy < p.out_h; ++oy)
       for (int ox = 0; ox < p.out_w; ++ox) {
@@ -20,14 +24,20 @@ void max_pool(const Pool2DInt8Params& p, const T* input, T* output) {
         const int ix0 = ox * p.stride_w - p.pad_w;
         const int fy0 = std::max(0, -iy0), fy1 = std::min(p.filter_h, p.in_h - iy0);
         const int fx0 = std::max(0, -ix0), fx1 = std::min(p.filter_w, p.in_w - ix0);
-        T* out = output + ((static_cast<long>(b) * p.out_h + oy) * p.out_w + ox) * p.channels;
-        for (int c = 0; c < p.channels; ++c) {
-          int32_t m = std::numeric_limits<T>::lowest();
-          for (int fy = fy0; fy < fy1; ++fy)
-            for (int fx = fx0; fx < fx1; ++fx)
-              m = std::max<int32_t>(m, input[((static_cast<long>(b) * p.in_h + iy0 + fy) * p.in_w + ix0 + fx) * p.channels + c]);
-          out[c] = static_cast<T>(fxp::clamp(m, p.act_min, p.act_max));
-        }
+        T* __restrict out = output + ((static_cast<long>(b) * p.out_h + oy) * p.out_w + ox) * C;
+        bool first = true;
+        for (int fy = fy0; fy < fy1; ++fy)
+          for (int fx = fx0; fx < fx1; ++fx) {
+            const T* __restrict src = input + ((static_cast<long>(b) * p.in_h + iy0 + fy) * p.in_w + ix0 + fx) * C;
+            if (first) std::copy(src, src + C, out);
+            else
+              for (int c = 0; c < C; ++c) out[c] = std::max(out[c], src[c]);
+            first = false;
+          }
+        if (first) std::fill(out, out + C, std::numeric_limits<T>::lowest());  // an empty window
+        const T lo = static_cast<T>(std::max<int32_t>(p.act_min, std::numeric_limits<T>::lowest()));
+        const T hi = static_cast<T>(std::min<int32_t>(p.act_max, std::numeric_limits<T>::max()));
+        for (int c = 0; c < C; ++c) out[c] = std::min(std::max(out[c], lo), hi);
       }
 }
 

@@ -145,6 +145,45 @@ TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, uneq
   }
 }
 
+// The im2col fast paths of the fast CONV_2D: 1x1 stride 1 without padding (one run per block when in_c is even,
+// per row when odd: the row is padded to the GEMM depth), 1x1 with stride 2, and KxK where some filter rows lie
+// inside the image (one run per filter row) and some are clipped. Blocks of 64 pixels are crossed (12x12 pixels).
+TEST_CASE("fast CONV_2D int8: pointwise and interior-run im2col equal the reference") {
+  constexpr uint32_t kSeed = 20261202;
+  Rng r{std::mt19937(kSeed)};
+  struct Case { int batches, h, w, c, out_c, k, stride, dilation; Padding pad; };
+  const Case cases[] = {{1, 12, 12, 8, 16, 1, 1, 1, Padding::Same},  {2, 9, 10, 3, 5, 1, 1, 1, Padding::Valid},
+                        {1, 11, 7, 6, 9, 1, 2, 1, Padding::Same},   {1, 12, 12, 16, 16, 3, 1, 1, Padding::Same},
+                        {2, 8, 9, 3, 8, 3, 2, 1, Padding::Same},    {1, 10, 10, 4, 7, 5, 1, 1, Padding::Valid},
+                        {1, 9, 9, 5, 6, 3, 1, 2, Padding::Same}};
+  for (const Case& cs : cases) {
+    INFO("case " << cs.h << "x" << cs.w << "x" << cs.c << " k " << cs.k << " stride " << cs.stride);
+    const int eff = (cs.k - 1) * cs.dilation + 1;
+    const int out_h = cs.pad == Padding::Same ? (cs.h + cs.stride - 1) / cs.stride : (cs.h - eff + cs.stride) / cs.stride;
+    const int out_w = cs.pad == Padding::Same ? (cs.w + cs.stride - 1) / cs.stride : (cs.w - eff + cs.stride) / cs.stride;
+    Graph g;
+    std::vector<float> scales(static_cast<size_t>(cs.out_c));
+    for (float& s : scales) s = r.scale();
+    const TensorId in = add_act(g, DType::Int8, {cs.batches, cs.h, cs.w, cs.c}, qp(r.scale() * 64, r.uniform(-128, 127)));
+    const Shape fshape{cs.out_c, cs.k, cs.k, cs.c};
+    const TensorId f = add_const<int8_t>(g, fshape, r.int8s(static_cast<size_t>(num_elements(fshape)), -127, 127),
+                                         test::qp_channels(scales, 0));
+    std::vector<int32_t> bias(static_cast<size_t>(cs.out_c));
+    for (auto& b : bias) b = r.uniform(-20000, 20000);
+    const TensorId b = add_const<int32_t>(g, {cs.out_c}, bias);
+    const TensorId out = add_act(g, DType::Int8, {cs.batches, out_h, out_w, cs.out_c}, qp(r.scale() * 64, r.uniform(-128, 127)));
+    Conv2DOptions o{cs.pad, cs.stride, cs.stride, random_activation(r), cs.dilation, cs.dilation};
+    test::add_one_op(g, OpKind::Conv2D, o, {in, f, b}, {out});
+    const auto x = test::bytes_of(r.int8s(static_cast<size_t>(cs.batches) * cs.h * cs.w * cs.c));
+    const auto want = test::run_kernel<int8_t>(g, make_conv_2d_int8_reference, {x});
+    for (const test::IsaVariant& v : test::isa_variants()) {
+      CAPTURE(v.name);
+      const test::ScopedIsaVariant scoped(v);
+      CHECK(test::run_kernel<int8_t>(g, make_conv_2d_int8, {x}) == want);
+    }
+  }
+}
+
 // ADD/SUB int8 on operands of one shape use input tables and the vectorised output stage; the broadcasting loop
 // (taken when b has an extra leading 1) is the oracle. Lengths cross the 256-element chunks.
 TEST_CASE("same-shape int8 ADD/SUB equal the broadcasting loop") {

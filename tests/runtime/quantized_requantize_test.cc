@@ -1,0 +1,61 @@
+// tests/runtime/quantized_requantize_test.cc: the vectorised per-channel output stage (runtime/quantized_requantize.h)
+// of every supported ISA against fxp::multiply_by_quantized_multiplier on seeded random accumulators, biases,
+// multipliers (0 or in [2^30, 2^31)) and shifts in [-31, 20], channel counts that are and are not
+// multiples of 8, and the rounding ties of both roundings (accumulators that are multiples of powers of two).
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "runtime/fixed_point.h"
+#include "runtime/quantized_requantize.h"
+#include "tests/runtime/isa_variants.h"
+
+namespace tinyopt {
+namespace {
+
+TEST_CASE("requantize_rows: every ISA equals multiply_by_quantized_multiplier, clamp and offset") {
+  constexpr uint32_t kSeed = 1202;
+  std::mt19937 gen(kSeed);
+  auto uniform = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(gen); };
+  for (int channels : {1, 7, 8, 16, 21, 64}) {
+    const int rows = 40;
+    std::vector<int32_t> bias(channels), multiplier(channels), shift(channels);
+    for (int c = 0; c < channels; ++c) {
+      shift[c] = static_cast<int32_t>(uniform(-31, 20));  // real left shifts are small
+      // |acc + bias| < 2^(29 - left shift): the shifted sum and the result stay far from int32 overflow.
+      const int room = std::max(0, 27 - std::max(0, shift[c]));
+      bias[c] = static_cast<int32_t>(uniform(-(int64_t{1} << room), int64_t{1} << room));
+      multiplier[c] = c % 13 == 5 ? 0 : static_cast<int32_t>(uniform(int64_t{1} << 30, (int64_t{1} << 31) - 1));
+      multiplier[c] = c % 11 == 3 ? 1 << 30 : multiplier[c];  // an exact half: SRDHM's ties
+    }
+    std::vector<int32_t> acc(static_cast<size_t>(rows) * channels);
+    for (size_t i = 0; i < acc.size(); ++i) {
+      const int left = std::max(0, shift[i % static_cast<size_t>(channels)]);
+      const int magnitude = static_cast<int>(uniform(0, std::max(0, 27 - left)));
+      int32_t v = static_cast<int32_t>(uniform(-(int64_t{1} << magnitude), int64_t{1} << magnitude));
+      if (i % 5 == 0) v = static_cast<int32_t>(v / (1 << (magnitude / 2)) * (1 << (magnitude / 2)));  // ties
+      acc[i] = v;
+    }
+    const int32_t offset = static_cast<int32_t>(uniform(-128, 127));
+    const RequantizeChannels q{bias.data(), multiplier.data(), shift.data(), channels, offset, -128, 127};
+    std::vector<int8_t> want(acc.size());
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < channels; ++c) {
+        const size_t i = static_cast<size_t>(r) * channels + c;
+        const int32_t v = fxp::multiply_by_quantized_multiplier(acc[i] + bias[c], multiplier[c], shift[c]);
+        want[i] = static_cast<int8_t>(fxp::clamp(v + offset, -128, 127));
+      }
+    for (Isa isa : test::tested_isas()) {
+      CAPTURE(isa_name(isa));
+      CAPTURE(channels);
+      std::vector<int8_t> got(acc.size());
+      requantize_rows(isa, q, acc.data(), rows, got.data());
+      CHECK(got == want);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tinyopt
