@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "formats/dataset/dataset.h"
 #include "ir/rng.h"
 #include "passes/pass_manager.h"
 #include "passes/pipeline_parser.h"
