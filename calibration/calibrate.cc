@@ -7,6 +7,7 @@
 
 #include "calibration/progress.h"
 #include "runtime/evaluate.h"
+#include "runtime/state_observer.h"
 
 namespace tinyopt {
 namespace {
@@ -50,6 +51,11 @@ Expected<CalibrationStats> calibrate(const Graph& g, const Dataset& data, const 
     if (mean_wanted[static_cast<size_t>(id)])
       add_channel_sums(stats[w].channel_means[tensor.name], v, tensor.shape.empty() ? 1 : tensor.shape.back());
   };
+  // State tensors (LSTM cell state, SVDF state) as the float kernels update them inside an op
+  // (runtime/state_observer.h), observed under the state tensor's name.
+  std::vector<StateObserver> state_observers;
+  for (unsigned w = 0; w < threads; ++w)
+    state_observers.emplace_back([&, w](TensorId id, std::span<const float> v) { observe(w, id, v); });
   EvaluateOptions eo;
   eo.threads = threads;
   eo.keep_outputs = false;
@@ -81,15 +87,18 @@ Expected<CalibrationStats> calibrate(const Graph& g, const Dataset& data, const 
                     at.index, x);
       }
     observe(w, input_id, sample);
+    thread_state_observer() = &state_observers[w];  // this worker's thread, until after_sample
     return {};
   };
   eo.after_sample = [&](unsigned w, size_t, Interpreter&) -> Expected<void> {
+    thread_state_observer() = nullptr;
     if (act_errors[w]) return *act_errors[w];
     ++stats[w].samples;
     bar.tick();
     return {};
   };
   Expected<Evaluation> ran = evaluate_model(*proto, shard, eo);
+  thread_state_observer() = nullptr;  // one worker runs on this thread; an error may have skipped after_sample
   if (!ran) return ran.take_error();
 
   CalibrationStats out = std::move(stats[0]);

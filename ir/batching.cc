@@ -61,6 +61,9 @@ Expected<Graph> with_batch_size(const Graph& g, int32_t batch) {
                   "input shape {} has no batch dimension of 1 to grow", shape_to_string(t.shape));
     t.shape[0] = batch;
   }
+  // State tensors (SVDF, LSTM) hold one row per batch element.
+  for (Tensor& t : b.tensors)
+    if (t.is_variable && !t.is_constant && !t.shape.empty() && t.shape[0] == 1) t.shape[0] = batch;
   for (Op& op : b.ops) {
     if (op.kind != OpKind::Squeeze) continue;
     SqueezeOptions o = std::holds_alternative<SqueezeOptions>(op.options) ? op.opts<SqueezeOptions>() : SqueezeOptions{};

@@ -12,7 +12,8 @@
 //      input/output; every CONCATENATION input and output) are grouped and get one set from the union of their
 //      ranges; SOFTMAX/LOGISTIC/TANH outputs get the fixed parameters; others their own nudged range (a SOFTMAX
 //      input or model output keeps its observed min/max even under clipping observers: passes/quantize_params.h);
-//   5. rewrite: weights int8 symmetric (per-channel on axis 0, axis 3 for depthwise, or per-tensor; FULLY_CONNECTED
+//   5. rewrite (TRANSPOSE_CONV, UNIDIRECTIONAL_SEQUENCE_LSTM, SVDF and their state tensors by the rules of
+//      passes/quantize_op_rules.h; the LSTM and SVDF always int8): weights int8 symmetric (per-channel on axis 0, axis 3 for depthwise, or per-tensor; FULLY_CONNECTED
 //      always per-tensor, as the spec and the converter have it), biases int32
 //      (int64 for 16x8) at input_scale x weight_scale[c] after optional empirical bias correction, other float
 //      constants affine per-tensor; an op whose input precision differs from its own gets a QUANTIZE in front;
@@ -35,6 +36,7 @@
 #include "passes/pass_options.h"
 #include "passes/quantize_edges.h"
 #include "passes/quantize_math.h"
+#include "passes/quantize_op_rules.h"
 #include "passes/quantize_params.h"
 #include "passes/bias_correction.h"
 
@@ -100,6 +102,8 @@ class QuantizePass : public Pass {
         if (std::find(o_.int16_layers.begin(), o_.int16_layers.end(), g.tensor(out).name) != o_.int16_layers.end())
           t = DType::Int16;
       if (shares_input_quant(op.kind) && activations.count(op.inputs[0])) t = tensor_type[static_cast<size_t>(op.inputs[0])];
+      // The integer LSTM and SVDF exist with int8 activations only (operator_property.cc: quantizable_int16 = false).
+      if (op.kind == OpKind::SequenceLstm || op.kind == OpKind::Svdf) t = DType::Int8;
       op_type[i] = t;
       for (TensorId out : op.outputs) tensor_type[static_cast<size_t>(out)] = t;
     }
@@ -158,12 +162,6 @@ class QuantizePass : public Pass {
       if (op.kind == OpKind::Quantize || op.kind == OpKind::Dequantize)
         errors.push_back(fail(Errc::Unsupported, g.where(static_cast<int>(i)),
                               "the quantizer expects a float graph; run dequantize-hybrid-weights first or remove this op"));
-      // Their integer parameters (LSTM gate and state scales, SVDF state, TRANSPOSE_CONV per-channel weights)
-      // follow rules of their own that this pass does not implement yet.
-      if (op.kind == OpKind::TransposeConv || op.kind == OpKind::Svdf || op.kind == OpKind::SequenceLstm)
-        errors.push_back(fail(Errc::Unsupported, g.where(static_cast<int>(i)),
-                              "post-training quantization of this op is not supported yet (its float and int8 "
-                              "kernels are; quantize it with the TFLite converter)"));
       for (size_t k = 0; k < op.inputs.size(); ++k) {
         TensorId id = op.inputs[k];
         if (id == kNoTensor) continue;
@@ -190,7 +188,18 @@ class QuantizePass : public Pass {
   Expected<void> rewrite_ops(Graph& g, const CalibrationStats& stats, const std::vector<std::optional<QuantParams>>& params,
                              const std::vector<DType>& tensor_type, const std::vector<DType>& op_type) {
     int corrected = 0;
+    OpRuleContext rules{g, stats, params, result_.notes};
     for (size_t i = 0; i < g.ops.size(); ++i) {
+      const OpKind kind = g.ops[i].kind;
+      if (kind == OpKind::TransposeConv || kind == OpKind::SequenceLstm || kind == OpKind::Svdf) {
+        const int op = static_cast<int>(i);
+        Expected<void> ok = kind == OpKind::TransposeConv
+                                ? quantize_transpose_conv(rules, op, op_type[i], o_.weights == WeightGranularity::PerChannel)
+                            : kind == OpKind::SequenceLstm ? quantize_sequence_lstm(rules, op)
+                                                           : quantize_svdf(rules, op);
+        if (!ok) return ok.take_error();
+        continue;
+      }
       int axis = weight_channel_axis(g.ops[i].kind);
       if (axis >= 0 && g.tensor(g.ops[i].inputs[1]).is_constant) {
         Expected<bool> ok = quantize_weighted_op(g, static_cast<int>(i), axis, stats, params, op_type[i]);

@@ -15,7 +15,8 @@ int insert_precision_converters(Graph& g, const std::vector<DType>& op_type) {
     size_t n = weight_channel_axis(op.kind) >= 0 ? 1 : op.inputs.size();
     for (size_t k = 0; k < n; ++k) {
       TensorId id = op.inputs[k];
-      if (id == kNoTensor || g.tensor(id).is_constant || g.tensor(id).dtype == op_type[i]) continue;
+      // State tensors (LSTM, SVDF) have their own types, set by the op's rules.
+      if (id == kNoTensor || g.tensor(id).is_constant || g.tensor(id).is_variable || g.tensor(id).dtype == op_type[i]) continue;
       if (g.tensor(id).dtype != DType::Int8 && g.tensor(id).dtype != DType::Int16) continue;
       Tensor conv = g.tensor(id);
       conv.name += op_type[i] == DType::Int16 ? "_int16" : "_int8";

@@ -14,6 +14,9 @@ bool is_parameter_slot(OpKind kind, size_t input) {
   switch (kind) {
     case OpKind::Conv2D: case OpKind::DepthwiseConv2D: case OpKind::FullyConnected: return input == 1 || input == 2;
     case OpKind::Add: case OpKind::Sub: case OpKind::Mul: return input <= 1;
+    case OpKind::TransposeConv: return input == 1 || input == 3;
+    case OpKind::Svdf: return input >= 1 && input <= 3;                      // feature, time weights, bias
+    case OpKind::SequenceLstm: return (input >= 1 && input <= 8) || (input >= 12 && input <= 15);  // gates
     default: return false;
   }
 }
@@ -140,6 +143,10 @@ std::span<float> Tape::grad(TensorId id) {
 
 void Tape::forward() {
   const Graph& g = program_->graph();
+  // Every forward starts from zero state (SVDF, LSTM variables), as each evaluated sample does
+  // (runtime/evaluate.h): training samples are independent sequences, and the recurrent backward kernels rely on it.
+  for (size_t id = 0; id < g.tensors.size(); ++id)
+    if (g.tensors[id].is_variable && !g.tensors[id].is_constant) std::fill(values_[id].begin(), values_[id].end(), 0.f);
   std::vector<const uint8_t*> ins;
   std::vector<uint8_t*> outs;
   auto* scratch = reinterpret_cast<uint8_t*>(scratch_.data());

@@ -26,6 +26,8 @@ Expected<std::unique_ptr<BackwardKernel>> make_hard_swish_backward(const Graph&,
 Expected<std::unique_ptr<BackwardKernel>> make_pad_backward(const Graph&, int);
 Expected<std::unique_ptr<BackwardKernel>> make_concatenation_backward(const Graph&, int);
 Expected<std::unique_ptr<BackwardKernel>> make_transpose_conv_backward(const Graph&, int);
+Expected<std::unique_ptr<BackwardKernel>> make_svdf_backward(const Graph&, int);
+Expected<std::unique_ptr<BackwardKernel>> make_sequence_lstm_backward(const Graph&, int);
 
 void register_backward_kernels(BackwardRegistry& r) {
   r.add(OpKind::Conv2D, make_conv_2d_backward);
@@ -49,6 +51,8 @@ void register_backward_kernels(BackwardRegistry& r) {
   r.add(OpKind::Pad, make_pad_backward);
   r.add(OpKind::Concatenation, make_concatenation_backward);
   r.add(OpKind::TransposeConv, make_transpose_conv_backward);
+  r.add(OpKind::Svdf, make_svdf_backward);
+  r.add(OpKind::SequenceLstm, make_sequence_lstm_backward);
 }
 
 }  // namespace tinyopt

@@ -9,6 +9,7 @@
 #include "runtime/kernels/float_kernels.h"
 #include "runtime/kernels/sequence_lstm_operands.h"
 #include "runtime/quantized_prepare.h"
+#include "runtime/state_observer.h"
 
 namespace tinyopt {
 namespace {
@@ -17,6 +18,7 @@ class SequenceLstmFloat final : public Kernel {
  public:
   LstmSizes s;
   float cell_clip = 0.0f;
+  TensorId cell_state_id = kNoTensor;
 
   void eval(const OpBuffers& io) const override {
     const auto* x = reinterpret_cast<const float*>(io.inputs[0]);
@@ -58,6 +60,8 @@ class SequenceLstmFloat final : public Kernel {
           h[e] = o[e] * std::tanh(c[e]);
         }
         std::memcpy(out + step * rows * s.cells, h, static_cast<size_t>(n) * sizeof(float));
+        if (const StateObserver* o = thread_state_observer())
+          (*o)(cell_state_id, std::span<const float>(c, static_cast<size_t>(n)));
       }
   }
   size_t scratch_bytes() const override {
@@ -78,6 +82,7 @@ KernelResult make_sequence_lstm_float(const Graph& g, int op_index) {
   auto k = std::make_unique<SequenceLstmFloat>();
   k->s = t->sizes;
   k->cell_clip = t->options.cell_clip;
+  k->cell_state_id = g.ops[static_cast<size_t>(op_index)].inputs[kLstmCellState];
   return std::unique_ptr<Kernel>(std::make_unique<SequenceLstmFloat>(std::move(*k)));
 }
 

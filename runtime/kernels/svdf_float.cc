@@ -1,12 +1,14 @@
 // runtime/kernels/svdf_float.cc: float SVDF as TFLM's EvalFloatSvdfReference: shift the state left by one element,
 // feature matmul into each filter's newest memory column, time-weight dot products, bias plus the sum over each
-// unit's `rank` filters, then the fused activation. The state (input #4, a variable tensor) is written in place.
+// unit's `rank` filters, then the fused activation. The state (input #4, a variable tensor) is written in place;
+// while calibrating, the updated state goes to the state observer (runtime/state_observer.h).
 #include <algorithm>
 
 #include "runtime/kernels/float_activation.h"
 #include "runtime/kernels/float_kernels.h"
 #include "runtime/kernels/svdf_operands.h"
 #include "runtime/quantized_prepare.h"
+#include "runtime/state_observer.h"
 
 namespace tinyopt {
 namespace {
@@ -15,6 +17,7 @@ class SvdfFloat final : public Kernel {
  public:
   SvdfSizes p;
   FloatClamp clamp{};
+  TensorId state_id = kNoTensor;
 
   void eval(const OpBuffers& io) const override {
     const auto* x = reinterpret_cast<const float*>(io.inputs[0]);
@@ -44,6 +47,8 @@ class SvdfFloat final : public Kernel {
         out[int64_t{b} * p.units + u] = apply_clamp(acc, clamp);
       }
     }
+    if (const StateObserver* o = thread_state_observer())
+      (*o)(state_id, std::span<const float>(state, static_cast<size_t>(state_size)));
   }
   size_t scratch_bytes() const override { return static_cast<size_t>(p.filters) * sizeof(float); }
 };
@@ -62,6 +67,7 @@ KernelResult make_svdf_float(const Graph& g, int op_index) {
   auto k = std::make_unique<SvdfFloat>();
   k->p = t->sizes;
   k->clamp = *clamp;
+  k->state_id = g.ops[static_cast<size_t>(op_index)].inputs[4];
   return std::unique_ptr<Kernel>(std::move(k));
 }
 
