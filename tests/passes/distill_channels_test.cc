@@ -6,6 +6,7 @@
 //  - Bad input: no target, a budget without channel granularity, prune-end past the run, an unreachable budget.
 #include <doctest/doctest.h>
 
+#include "formats/dataset/dataset.h"
 #include "formats/tflite/writer.h"
 #include "ir/rng.h"
 #include "passes/distill_constraints.h"
