@@ -92,7 +92,8 @@ int run_distill(DistillArgs& a, Output& out) {
     out.print(j.dump() + "\n");
     return kExitOk;
   }
-  out.print(fmt::format("{}\nwrote {}\npipeline: {}\n", d.summary, a.inputs.output, r->pipeline));
+  // The distill summary is the SummaryInstrument's line on stderr ("pass distill: ..."): not repeated here.
+  out.print(fmt::format("wrote {}\npipeline: {}\n", a.inputs.output, r->pipeline));
   return kExitOk;
 }
 

@@ -10,13 +10,18 @@ namespace tinyopt::cli {
 namespace {
 
 // What a pass needs beyond the graph, each with the flag that supplies it: {"calibration", "--calib"}, ...
-std::vector<std::pair<std::string, std::string>> needs_of(const PassInfo& p) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (p.needs.calibration) out.emplace_back("calibration", calibration_flag());
-  if (p.needs.labelled_data) out.emplace_back("labelled-data", training_flag());
-  if (p.needs.training_data) out.emplace_back("training-data", training_flag());
-  if (p.needs.teacher) out.emplace_back("teacher", teacher_flag());
-  if (p.needs.target) out.emplace_back("target", target_flag());
+// The teacher is optional: without --teacher it is the model as it entered the pipeline (passes/driver.cc).
+struct Need {
+  std::string input, flag;
+  bool optional = false;
+};
+std::vector<Need> needs_of(const PassInfo& p) {
+  std::vector<Need> out;
+  if (p.needs.calibration) out.push_back({"calibration", calibration_flag()});
+  if (p.needs.labelled_data) out.push_back({"labelled-data", training_flag()});
+  if (p.needs.training_data) out.push_back({"training-data", training_flag()});
+  if (p.needs.teacher) out.push_back({"teacher", teacher_flag(), true});
+  if (p.needs.target) out.push_back({"target", target_flag()});
   return out;
 }
 
@@ -35,7 +40,7 @@ CommandRun add_passes(CLI::App& sub) {
         for (const OptionSpec& o : p.options)
           opts.push_back({{"name", o.name}, {"default", o.default_value}, {"help", o.help}, {"choices", o.choices}});
         nlohmann::ordered_json needs = nlohmann::ordered_json::array();
-        for (const auto& [what, flag] : needs_of(p)) needs.push_back({{"input", what}, {"flag", flag}});
+        for (const Need& n : needs_of(p)) needs.push_back({{"input", n.input}, {"flag", n.flag}, {"optional", n.optional}});
         list.push_back({{"name", p.name}, {"summary", p.summary}, {"default", p.default_spec().print()},
                         {"options", opts}, {"needs", needs}});
       }
@@ -45,7 +50,9 @@ CommandRun add_passes(CLI::App& sub) {
     std::string text;
     for (const PassInfo& p : reg.all()) {
       text += fmt::format("{}\n    {}\n", p.name, p.summary);
-      for (const auto& [what, flag] : needs_of(p)) text += fmt::format("    needs {} ({})\n", what, flag);
+      for (const Need& n : needs_of(p))
+        text += n.optional ? fmt::format("    uses {} ({}, optional: default the model as it entered the pipeline)\n", n.input, n.flag)
+                           : fmt::format("    needs {} ({})\n", n.input, n.flag);
       for (const OptionSpec& o : p.options) text += fmt::format("    {:<16} {} (default {})\n", o.name, o.help, o.default_value);
     }
     text += "\nPipeline syntax: pass{option=value,list=[a,b]},pass2  e.g. fold-batchnorm,quantize{weights=per-tensor}\n";

@@ -8,8 +8,9 @@
 // Training runs on train/'s engine (passes/distill_loop.h: held-out split, patience, best weights restored,
 // deterministic for a seed and a thread count). What compression left is kept (passes/distill_constraints.h):
 // exact zeros stay zero (element and N:M masks), clustered filters keep their assignment and train their
-// centroids; channel-pruned graphs simply train. Gradual pruning (prune-granularity=element|N:M) re-masks by
-// magnitude on a cubic schedule (Zhu & Gupta 2017) as it trains.
+// centroids; channel-pruned graphs simply train. Gradual pruning (prune-granularity=element|N:M|channel) re-masks
+// by magnitude on a cubic schedule (Zhu & Gupta 2017) as it trains; channels are chosen as `prune` chooses them
+// and removed from the graph at the end (passes/distill_channels.h).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -49,6 +50,12 @@ struct DistillOptions {
   int64_t prune_begin = 0;
   int64_t prune_end = 0;
   int64_t prune_every = 100;
+  double prune_macs = 1.0;      // channel: budgets (fractions kept at the end), as prune's macs= / params=
+  double prune_params = 1.0;
+  Allocation prune_allocation = Allocation::Uniform;
+  FilterNorm prune_norm = FilterNorm::L2;
+  double prune_max_layer_sparsity = 0.9;
+  std::vector<std::string> prune_skip;
   bool qat = false;
 };
 
@@ -156,6 +163,9 @@ class DistillPass : public Pass {
     s.holdout = o_.holdout;
     s.patience = o_.patience;
     s.pruning = pruning_;
+    s.channels = {.initial = o_.initial_sparsity, .final = o_.final_sparsity, .macs = o_.prune_macs,
+                  .params = o_.prune_params, .allocation = o_.prune_allocation, .norm = o_.prune_norm,
+                  .cap = o_.prune_max_layer_sparsity, .skip = o_.prune_skip};
     s.classifier = classifier;
     Expected<DistillReport> d = run_distillation(g, *teacher, data, std::move(s), ctx);
     if (!d) return d.take_error();
@@ -183,11 +193,24 @@ class DistillPass : public Pass {
                             d->first_loss, d->last_loss, held);
     if (o_.qat) r.summary += "; quantization-aware (int8 fake-quant)";
     if (pruning_.active()) r.summary += fmt::format("; gradual {} pruning", o_.prune_granularity);
+    if (const auto& ch = d->channels) {
+      auto frac = [](int64_t a, int64_t b) { return pct(b ? static_cast<double>(a) / static_cast<double>(b) : 0.0); };
+      r.summary += fmt::format(": removed {} of {} removable channels; MACs {} -> {} ({}), parameters {} -> {} ({})",
+                               ch->channels_removed, ch->channels_removable, ch->before.macs, ch->after.macs,
+                               frac(ch->after.macs, ch->before.macs), ch->before.parameters, ch->after.parameters,
+                               frac(ch->after.parameters, ch->before.parameters));
+    }
     r.counters = {{"steps", d->steps}, {"epochs", d->epochs}, {"train_samples", d->train_samples},
                   {"holdout_samples", d->holdout_samples}, {"best_epoch", d->best_epoch},
                   {"zeros_kept", c.masked_weights}, {"tied_tensors", c.tied_tensors}};
     if (d->agreement) r.counters["agreement_ppm"] = std::llround(1e6 * *d->agreement);
     if (d->accuracy) r.counters["accuracy_ppm"] = std::llround(1e6 * *d->accuracy);
+    if (const auto& ch = d->channels) {
+      r.counters["channels_removed"] = ch->channels_removed;
+      r.counters["channels_removable"] = ch->channels_removable;
+      r.counters["macs_before"] = ch->before.macs, r.counters["macs_after"] = ch->after.macs;
+      r.counters["params_before"] = ch->before.parameters, r.counters["params_after"] = ch->after.parameters;
+    }
     return r;
   }
 
@@ -206,9 +229,23 @@ Expected<std::unique_ptr<Pass>> make_distill(DistillOptions o) {
                 o.final_sparsity);
   if (p->granularity == GradualGranularity::Element && !(o.final_sparsity > 0))
     return fail(Errc::BadInput, {.option = "distill.final-sparsity"}, "prune-granularity=element needs final-sparsity > 0");
+  const bool budget = o.prune_macs < 1.0 || o.prune_params < 1.0;
+  if (!(o.prune_macs > 0.0) || !(o.prune_params > 0.0))
+    return fail(Errc::BadInput, {.option = o.prune_macs > 0.0 ? "distill.prune-params" : "distill.prune-macs"},
+                "a budget is the fraction to keep, in (0, 1]");
+  if (p->granularity == GradualGranularity::Channel && !(o.final_sparsity > 0) && !budget)
+    return fail(Errc::BadInput, {.option = "distill.final-sparsity"},
+                "prune-granularity=channel needs final-sparsity > 0 (a fraction of channels) or prune-macs= / prune-params=");
+  if (p->granularity == GradualGranularity::Channel && budget && o.final_sparsity > 0)
+    return fail(Errc::BadInput, {.option = "distill.final-sparsity"},
+                "give either final-sparsity (a fraction of channels) or a budget (prune-macs= / prune-params=), not both");
+  if (p->granularity != GradualGranularity::Channel && (budget || !o.prune_skip.empty()))
+    return fail(Errc::BadInput, {.option = budget ? (o.prune_macs < 1.0 ? "distill.prune-macs" : "distill.prune-params")
+                                                  : "distill.prune-skip"},
+                "budgets and the skip list apply to prune-granularity=channel");
   if (!p->active() && o.final_sparsity > 0)
     return fail(Errc::BadInput, {.option = "distill.final-sparsity"},
-                "final-sparsity needs prune-granularity=element (or N:M)");
+                "final-sparsity needs prune-granularity=element or channel (or N:M)");
   if (o.prune_end != 0 && o.prune_end < o.prune_begin)
     return fail(Errc::BadInput, {.option = "distill.prune-end"}, "prune-end {} is before prune-begin {}", o.prune_end, o.prune_begin);
   p->initial = o.initial_sparsity, p->final = o.final_sparsity;
@@ -245,12 +282,25 @@ PassInfo distill_pass_info() {
        option("holdout", &O::holdout, "fraction of the samples held out to pick the best epoch", OptionRange{0, 0.5}),
        option("patience", &O::patience, "held-out epochs without improvement before stopping (0: never)", OptionRange{0, 100000}),
        option("threads", &O::threads, "worker threads (results depend on it, deterministically)", OptionRange{1, 64}),
-       option("prune-granularity", &O::prune_granularity, "gradual pruning while training: none, element or N:M (e.g. 2:4)"),
-       option("initial-sparsity", &O::initial_sparsity, "element: sparsity at prune-begin", OptionRange{0, 0.99}),
-       option("final-sparsity", &O::final_sparsity, "element: sparsity from prune-end on", OptionRange{0, 0.99}),
+       option("prune-granularity", &O::prune_granularity,
+              "gradual pruning while training: none, element, N:M (e.g. 2:4) or channel (removed at the end)"),
+       option("initial-sparsity", &O::initial_sparsity, "element/channel: sparsity at prune-begin", OptionRange{0, 0.99}),
+       option("final-sparsity", &O::final_sparsity, "element/channel: sparsity (channel: fraction of channels) from prune-end on",
+              OptionRange{0, 0.99}),
        option("prune-begin", &O::prune_begin, "step of the first re-masking", OptionRange{0, 1e12}),
        option("prune-end", &O::prune_end, "step where the final sparsity is reached (0: 3/4 of the steps)", OptionRange{0, 1e12}),
        option("prune-every", &O::prune_every, "steps between re-maskings", OptionRange{1, 1e12}),
+       option("prune-macs", &O::prune_macs, "channel: keep at most this fraction of the MACs at the end (1: no budget)",
+              OptionRange{0, 1}),
+       option("prune-params", &O::prune_params, "channel: keep at most this fraction of the parameters (1: no budget)",
+              OptionRange{0, 1}),
+       option("prune-allocation", &O::prune_allocation, "channel: uniform (every layer alike) or global (ranked across layers)",
+              EnumNames<Allocation>{{"uniform", Allocation::Uniform}, {"global", Allocation::Global}}),
+       option("prune-norm", &O::prune_norm, "channel ranking: L1 or L2 norm of each filter, summed over a residual group",
+              EnumNames<FilterNorm>{{"l2", FilterNorm::L2}, {"l1", FilterNorm::L1}}),
+       option("prune-max-layer-sparsity", &O::prune_max_layer_sparsity, "channel: most of one layer's channels that may go",
+              OptionRange{0, 0.99}),
+       option("prune-skip", &O::prune_skip, "channel: layers left whole (name glob or #op)"),
        option("qat", &O::qat, "quantization-aware: int8 fake-quantized filters and activations; quantize then uses the "
               "learned activation ranges")},
       make_distill, PassNeeds{.training_data = true, .teacher = true});

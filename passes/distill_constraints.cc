@@ -77,8 +77,8 @@ WeightConstraints constraints_from_weights(const Graph& g) {
 Expected<GradualPruning> GradualPruning::parse(const std::string& text, const std::string& option) {
   GradualPruning p;
   if (text == "none") return p;
-  if (text == "element") {
-    p.granularity = GradualGranularity::Element;
+  if (text == "element" || text == "channel") {
+    p.granularity = text == "element" ? GradualGranularity::Element : GradualGranularity::Channel;
     return p;
   }
   int n = 0, m = 0;
@@ -90,7 +90,7 @@ Expected<GradualPruning> GradualPruning::parse(const std::string& text, const st
     p.n = n, p.m = m;
     return p;
   }
-  return fail(Errc::BadInput, {.option = option}, "'{}' is not none, element or N:M (e.g. 2:4)", text);
+  return fail(Errc::BadInput, {.option = option}, "'{}' is not none, element, channel or N:M (e.g. 2:4)", text);
 }
 
 double GradualPruning::sparsity_at(int64_t step) const {
@@ -98,6 +98,13 @@ double GradualPruning::sparsity_at(int64_t step) const {
   if (step >= end || end <= begin) return final;
   const double x = 1.0 - static_cast<double>(step - begin) / static_cast<double>(end - begin);
   return final + (initial - final) * x * x * x;
+}
+
+double GradualPruning::progress_at(int64_t step) const {
+  if (step < begin) return 0;
+  if (step >= end || end <= begin) return 1;
+  const double x = 1.0 - static_cast<double>(step - begin) / static_cast<double>(end - begin);
+  return 1.0 - x * x * x;
 }
 
 bool GradualPruning::remask_at(int64_t step) const {

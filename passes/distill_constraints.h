@@ -14,6 +14,7 @@
 //   s_t = s_f + (s_i - s_f) * (1 - (t - t_0) / (t_end - t_0))^3     for t_0 <= t <= t_end,
 // s_i before t_0 and s_f after t_end; every `every` steps (and at t_end) each layer's mask is re-chosen by
 // magnitude (passes/prune_masks.h: zero_smallest, or prune_n_m for N:M), always keeping the entering zeros.
+// Channel granularity follows the same schedule (progress_at) with whole channels (passes/distill_channels.h).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,7 @@ WeightConstraints constraints_from_weights(const Graph& g);
 // Tie groups of one filter (-1: untied, e.g. zeros), or nullopt when it does not look clustered.
 std::optional<std::vector<int32_t>> cluster_ties(const Graph& g, int op);
 
-enum class GradualGranularity { None, Element, NM };
+enum class GradualGranularity { None, Element, NM, Channel };
 
 struct GradualPruning {
   GradualGranularity granularity = GradualGranularity::None;
@@ -50,10 +51,12 @@ struct GradualPruning {
   double initial = 0, final = 0;    // sparsity (element)
   int64_t begin = 0, end = 0, every = 1;
 
-  // "none", "element" or "N:M"; the option named in errors is `option`.
+  // "none", "element", "channel" or "N:M"; the option named in errors is `option`.
   static Expected<GradualPruning> parse(const std::string& granularity, const std::string& option);
   bool active() const { return granularity != GradualGranularity::None; }
   double sparsity_at(int64_t step) const;
+  // How far the schedule is at `step`: 0 before begin, 1 from end on, 1 - (1 - (t - t_0) / (t_end - t_0))^3 between.
+  double progress_at(int64_t step) const;
   // Whether the masks are re-chosen before step `step`.
   bool remask_at(int64_t step) const;
 };

@@ -161,8 +161,22 @@ Expected<DistillReport> run_distillation(Graph& student, const Graph& teacher, c
   if (gp.active() && gp.end <= 0) gp.end = std::max<int64_t>(gp.begin, std::llround(0.75 * static_cast<double>(total)));
   report.final_sparsity = gp.granularity == GradualGranularity::Element ? gp.final : 0;
 
+  std::optional<GradualChannelPruning> channels;
+  if (gp.granularity == GradualGranularity::Channel) {
+    // The final choice is made at step prune-end: it must be a step of the run.
+    if (gp.end >= total)
+      return fail(Errc::BadInput, {.option = "distill.prune-end"},
+                  "prune-end {} is not before the end of the run ({} steps): the channels would never reach the target",
+                  gp.end, total);
+    Expected<GradualChannelPruning> c = GradualChannelPruning::create(student, s.channels);
+    if (!c) return c.take_error();
+    channels = std::move(*c);
+  }
+  const std::vector<std::pair<TensorId, std::vector<uint8_t>>> entering_masks = tc.masks;
+  int64_t channels_masked = 0, channels_removable = 0;
+
   std::vector<PrunedLayer> layers;
-  if (gp.active()) {
+  if (gp.active() && !channels) {
     std::map<TensorId, const std::vector<uint8_t>*> base;
     for (const auto& [id, mask] : tc.masks) base[id] = &mask;
     for (const PrunableLayer& l : prunable_layers(student)) {
@@ -196,7 +210,16 @@ Expected<DistillReport> run_distillation(Graph& student, const Graph& teacher, c
   for (int64_t step = 0; step < total; ++step) {
     const int64_t in_epoch = step % steps_per_epoch;
     if (in_epoch == 0) rng.shuffle(std::span<int64_t>(order));
-    if (gp.remask_at(step)) {
+    if (channels && gp.remask_at(step)) {
+      Graph now = student;
+      trainer.write_parameters(now);
+      Expected<std::vector<bool>> chosen = channels->choose(now, gp.progress_at(step));
+      if (!chosen) return chosen.take_error();
+      for (auto& [id, mask] : channels->masks(now, entering_masks))
+        if (Expected<void> ok = trainer.set_mask(id, std::move(mask)); !ok) return ok.take_error();
+      channels_masked = std::count(chosen->begin(), chosen->end(), true);
+      channels_removable = channels->removable();
+    } else if (gp.remask_at(step)) {
       const double target = gp.sparsity_at(step);
       for (const PrunedLayer& l : layers)
         if (Expected<void> ok = trainer.set_mask(l.weights, magnitude_mask(trainer.parameter_values(l.weights), l.shape,
@@ -235,7 +258,10 @@ Expected<DistillReport> run_distillation(Graph& student, const Graph& teacher, c
     std::map<std::string, double> figures{{"epoch", epoch}, {"epochs", static_cast<double>(planned_epochs)},
                                           {"step", static_cast<double>(step + 1)}, {"steps", static_cast<double>(total)},
                                           {"loss", mean_loss}, {"lr", tc.schedule.at(step)}};
-    if (gp.active()) figures["sparsity"] = gp.granularity == GradualGranularity::Element ? gp.sparsity_at(step) : 0.0;
+    if (channels)  // the fraction of removable channels masked now
+      figures["sparsity"] = channels_removable ? static_cast<double>(channels_masked) / static_cast<double>(channels_removable) : 0.0;
+    else if (gp.active())
+      figures["sparsity"] = gp.granularity == GradualGranularity::Element ? gp.sparsity_at(step) : 0.0;
     if (held) {
       Graph now = student;
       trainer.write_parameters(now);
@@ -269,7 +295,14 @@ Expected<DistillReport> run_distillation(Graph& student, const Graph& teacher, c
   if (best) {
     trainer.read_parameters(*best);
   }
-  trainer.write_parameters(student);
+  Graph trained = student;
+  trainer.write_parameters(trained);
+  if (channels) {  // on a copy: an error leaves the student as it entered
+    Expected<GradualChannelPruning::Removal> r = channels->remove(trained);
+    if (!r) return r.take_error();
+    report.channels = *r;
+  }
+  student = std::move(trained);
   report.qat_ranges = trainer.qat_ranges();
   return report;
 }

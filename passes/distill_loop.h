@@ -6,13 +6,15 @@
 // top-1 agreement (classifiers), accuracy (with labels) or MSE (other outputs). The best epoch's weights, counted
 // only once pruning has reached its final sparsity, are restored at the end; `patience` epochs without a better
 // score stop early. A non-finite loss stops at once with the step and the first op (or input sample) that
-// produced a non-finite value; the student is then left as it entered.
+// produced a non-finite value; the student is then left as it entered. Channel granularity masks the chosen
+// channels while training and removes them from the student at the end (passes/distill_channels.h).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
 #include "formats/dataset/dataset.h"
+#include "passes/distill_channels.h"
 #include "passes/distill_constraints.h"
 #include "passes/pass.h"
 #include "train/trainer.h"
@@ -26,6 +28,7 @@ struct DistillSettings {
   double holdout = 0.1;         // fraction of the data held out (0: none)
   int patience = 0;             // epochs without improvement before stopping (0: never stop early)
   GradualPruning pruning;       // begin/end in steps; end 0 -> 3/4 of the run
+  ChannelPruningTarget channels;  // pruning.granularity == Channel: what goes (channels are removed at the end)
   bool classifier = true;       // the student ends in SOFTMAX: agreement/accuracy, else MSE
 };
 
@@ -38,6 +41,7 @@ struct DistillReport {
   int best_epoch = 0;                   // the epoch whose weights were kept (0: the last, no held-out data)
   bool early_stop = false;
   double final_sparsity = 0;            // gradual pruning's final target (0 when off)
+  std::optional<GradualChannelPruning::Removal> channels;  // channel granularity: what was removed at the end
   std::vector<std::pair<std::string, std::pair<float, float>>> qat_ranges;  // QAT: learned activation ranges
 };
 
