@@ -11,6 +11,7 @@ namespace tinyopt {
 PassInfo cluster_pass_info();
 PassInfo compress_pass_info();
 PassInfo cross_layer_equalization_pass_info();
+PassInfo cut_pass_info();
 PassInfo dequantize_hybrid_weights_pass_info();
 PassInfo distill_pass_info();
 PassInfo fold_batchnorm_pass_info();
@@ -24,6 +25,7 @@ static std::vector<PassInfo> builtin_pass_list() {
       cluster_pass_info(),
       compress_pass_info(),
       cross_layer_equalization_pass_info(),
+      cut_pass_info(),
       dequantize_hybrid_weights_pass_info(),
       distill_pass_info(),
       fold_batchnorm_pass_info(),

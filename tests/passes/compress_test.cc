@@ -17,6 +17,7 @@
 #include "reports/tflm_arena.h"
 #include "runtime/interpreter.h"
 #include "tests/shared_data.h"
+#include "tests/passes/run_pipeline_text.h"
 
 using namespace tinyopt;
 
@@ -29,14 +30,9 @@ Graph read_model(const std::filesystem::path& p) {
 }
 
 std::vector<PassRunRecord> run_passes(Graph& g, const std::string& pipeline) {
-  Expected<Pipeline> p = parse_pipeline(pipeline);
-  REQUIRE(p);
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  REQUIRE(pm);
-  PassContext ctx;
-  Expected<void> ok = pm->run(g, ctx);
-  REQUIRE_MESSAGE(ok, (ok ? "" : ok.error().to_string()));
-  return pm->records();
+  Expected<std::vector<PassRunRecord>> records = test::run_pipeline_text(g, pipeline);
+  REQUIRE_MESSAGE(records, (records ? "" : records.error().to_string()));
+  return std::move(*records);
 }
 
 // The model's outputs on the 4 golden kws inputs, as bytes.

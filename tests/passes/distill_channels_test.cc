@@ -15,6 +15,7 @@
 #include "passes/prune_layers.h"
 #include "reports/model_stats.h"
 #include "train/model_builder.h"
+#include "tests/passes/run_pipeline_text.h"
 
 namespace tinyopt {
 namespace {
@@ -45,15 +46,10 @@ Graph two_conv_model(uint64_t seed) {
 }
 
 Expected<PassResult> distill(Graph& student, const Graph& teacher, const Dataset& data, const std::string& options) {
-  Expected<Pipeline> p = parse_pipeline("distill{" + options + "}");
-  if (!p) return p.take_error();
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  if (!pm) return pm.take_error();
   PassContext ctx;
   ctx.training = &data;
   ctx.teacher = &teacher;
-  if (Expected<void> ok = pm->run(student, ctx); !ok) return ok.take_error();
-  return pm->records().back().result;
+  return test::run_last_pass(student, "distill{" + options + "}", ctx);
 }
 
 std::string message(const Expected<PassResult>& r) { return r ? std::string() : r.error().to_string(); }

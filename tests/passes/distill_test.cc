@@ -21,6 +21,7 @@
 #include "train/model_builder.h"
 #include "train/fake_quant.h"
 #include "train/trainer.h"
+#include "tests/passes/run_pipeline_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -72,16 +73,11 @@ struct Run {
 
 Run run_distill(Graph& student, const Graph& teacher, const Dataset& data, const std::string& options) {
   Run r{fail(Errc::Internal, {}, "not run"), {}};
-  Expected<Pipeline> p = parse_pipeline("distill{" + options + "}");
-  if (!p) return {p.take_error(), {}};
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  if (!pm) return {pm.take_error(), {}};
   PassContext ctx;
   ctx.training = &data;
   ctx.teacher = &teacher;
   ctx.on_progress = [&](const std::string&, const std::map<std::string, double>& f) { r.epochs.push_back(f); };
-  if (Expected<void> ok = pm->run(student, ctx); !ok) return {ok.take_error(), r.epochs};
-  r.result = pm->records().back().result;
+  r.result = test::run_last_pass(student, "distill{" + options + "}", ctx);
   return r;
 }
 

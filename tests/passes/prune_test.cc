@@ -22,6 +22,7 @@
 #include "runtime/evaluate.h"
 #include "tests/shared_data.h"
 #include "train/model_builder.h"
+#include "tests/passes/run_pipeline_text.h"
 
 namespace tinyopt {
 namespace {
@@ -30,23 +31,12 @@ namespace {
 Graph prepared(const std::filesystem::path& path) {
   Expected<Graph> g = read_tflite_file(path);
   REQUIRE(g);
-  Expected<Pipeline> p = parse_pipeline("dequantize-hybrid-weights,fold-batchnorm,fuse-activations,remove-dead");
-  REQUIRE(p);
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  REQUIRE(pm);
-  PassContext ctx;
-  REQUIRE(pm->run(*g, ctx));
+  REQUIRE(test::run_pipeline_text(*g, "dequantize-hybrid-weights,fold-batchnorm,fuse-activations,remove-dead"));
   return std::move(*g);
 }
 
 Expected<PassResult> run_prune(Graph& g, const std::string& options) {
-  Expected<Pipeline> p = parse_pipeline("prune{" + options + "}");
-  if (!p) return p.take_error();
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  if (!pm) return pm.take_error();
-  PassContext ctx;
-  if (Expected<void> ok = pm->run(g, ctx); !ok) return ok.take_error();
-  return pm->records().back().result;
+  return test::run_last_pass(g, "prune{" + options + "}");
 }
 
 Dataset random_inputs(const Graph& g, size_t n, uint64_t seed) {
