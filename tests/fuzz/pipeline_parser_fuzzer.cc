@@ -40,6 +40,7 @@ const PassRegistry& pipeline_fuzz_registry() {
                           spec("min-saving", OptionKind::Int, "0", {}, 0, 1e12),
                           spec("ram-cap", OptionKind::Int, "0", {}, 0, 1e12)}),
         info("cross-layer-equalization", {spec("iterations", OptionKind::Int, "4", {}, 1, 100)}),
+        info("cut", {spec("outputs", OptionKind::List, "[]"), spec("inputs", OptionKind::List, "[]")}),
         info("dequantize-hybrid-weights", {}),
         info("distill",
              {spec("teacher", OptionKind::String, ""), spec("temperature", OptionKind::Float, "4", {}, 0.05, 100),
