@@ -93,7 +93,7 @@ Range kl_range(const Histogram& h, const RangeRequest& req, const KlSearch& how)
   // [0, 0.92] (k ~ 2), so the search picked [0, 0.92]; with the pool after it the pair got [0, 1.45], and that
   // clip alone cost 2.3 pp of accuracy (bench/kl_ablation.cc).
   // So the zero bin takes its neighbour's count, as NVIDIA's pytorch-quantization entropy calibrator does
-  // (`bins[0] = bins[1]` on its histogram of |x|); ncnn's calibrator drops that bin.
+  // (`bins[0] = bins[1]` on its histogram of |x|); common ports of the method (`threshold_distribution`) drop it.
   if (how.zero_bin == KlSearch::ZeroBin::Neighbour) {
     const int z = Histogram::kBins / 2;  // bin [0, w): exact zeros land here
     const double left = raw[z - 1], right = raw[z + 1];
