@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "formats/dataset/dataset.h"
 #include "formats/tflite/reader.h"
 #include "passes/pass_manager.h"
@@ -24,27 +25,12 @@ using namespace tinyopt;
 
 namespace {
 
-[[noreturn]] void die(const Error& e) {
-  std::fprintf(stderr, "%s\n", e.to_string().c_str());
-  std::exit(3);
-}
+using bench::die;
 
 Graph load(const std::string& path) {
   Expected<Graph> g = read_tflite_file(path);
   if (!g) die(g.error());
   return std::move(*g);
-}
-
-// `n` samples: uniform int8 values dequantized with the int8 twin's input parameters.
-Dataset draw(const Graph& twin, size_t n, unsigned seed) {
-  const Tensor& in = twin.tensor(twin.inputs[0]);
-  const float scale = in.quant->scale[0];
-  const int64_t zp = in.quant->zero_point[0];
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> q(-128, 127);
-  std::vector<float> x(n * static_cast<size_t>(num_elements(in.shape)));
-  for (float& v : x) v = scale * static_cast<float>(q(rng) - zp);
-  return Dataset::from_floats(in.shape, std::move(x), {}, "uniform int8 on the twin's input grid");
 }
 
 // Outputs of `g` on every sample; int8 inputs are quantized with the model's own input parameters, as a
@@ -91,7 +77,7 @@ int main(int argc, char** argv) {
   for (Case c : {Case{"hello_world", false}, Case{"ad_autoencoder", false}, Case{"ic_resnet8", true}, Case{"kws_dscnn", true}}) {
     Graph fl = load(dir + c.stem + "_float.tflite");
     Graph twin = load(dir + c.stem + "_int8.tflite");
-    Dataset calib = draw(twin, n_calib, 1), test = draw(twin, n_test, 2);
+    Dataset calib = bench::uniform_on_input_grid(twin, n_calib, 1), test = bench::uniform_on_input_grid(twin, n_test, 2);
     // The float reference: kws_dscnn_float is hybrid (int8 CONV_2D weights), which the float runtime cannot run,
     // so its reference is the model after dequantize-hybrid-weights (the same real-valued weights).
     Graph ref_graph = fl;

@@ -317,7 +317,9 @@ PassInfo quantize_pass_info() {
        option("float-io", &O::float_io, "keep float model inputs/outputs (QUANTIZE/DEQUANTIZE at the edges)"),
        option("int16-layers", &O::int16_layers, "output tensor names of ops run in 16x8 (mixed precision)"),
        option("num-calib", &O::num_calib, "calibration samples to use (0: all)", OptionRange{0, 1e9}),
-       option("observer", &O::observer, "activation range observer", observers),
+       option("observer", &O::observer,
+              "activation range observer (kl: entropy search; can clip long-tailed layers harder than mse, and picks "
+              "8-bit ranges under int16 too)", observers),
        option("percentile", &O::percentile, "percentile observer: kept fraction in percent", OptionRange{50.0, 100.0}),
        option("weights", &O::weights, "weight scale granularity",
               {{"per-channel", WeightGranularity::PerChannel}, {"per-tensor", WeightGranularity::PerTensor}})},
