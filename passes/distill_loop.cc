@@ -158,7 +158,9 @@ Expected<DistillReport> run_distillation(Graph& student, const Graph& teacher, c
   const int64_t planned_epochs = (total + steps_per_epoch - 1) / steps_per_epoch;
   if (tc.schedule.kind == LrSchedule::Kind::Cosine) tc.schedule.total_steps = total;
   GradualPruning& gp = s.pruning;
-  if (gp.active() && gp.end <= 0) gp.end = std::max<int64_t>(gp.begin, std::llround(0.75 * static_cast<double>(total)));
+  // Default prune-end: 3/4 of the run, and always one of its steps (a 1-step run reaches the target at step 0).
+  if (gp.active() && gp.end <= 0)
+    gp.end = std::max<int64_t>(gp.begin, std::min<int64_t>(std::llround(0.75 * static_cast<double>(total)), total - 1));
   report.final_sparsity = gp.granularity == GradualGranularity::Element ? gp.final : 0;
 
   std::optional<GradualChannelPruning> channels;

@@ -87,6 +87,12 @@ TEST_CASE("gradual channel pruning inside distill removes the chosen channels at
   CHECK(static_cast<double>(r->counters.at("macs_after")) <= 0.7 * static_cast<double>(r->counters.at("macs_before")));
   CHECK(compute_model_stats(budget).total_macs == r->counters.at("macs_after"));
 
+  // The default prune-end is a step of any run: one step reaches the target at step 0 and removes the channels.
+  Graph one_step = teacher;
+  r = distill(one_step, teacher, data, "steps=1,batch=16,holdout=0,prune-granularity=channel,final-sparsity=0.5");
+  REQUIRE_MESSAGE(r, message(r));
+  CHECK(r->counters.at("channels_removed") == 4);
+
   GradualPruning p{.granularity = GradualGranularity::Channel, .begin = 0, .end = 100, .every = 10};
   CHECK(p.progress_at(0) == 0.0);
   CHECK(p.progress_at(50) == doctest::Approx(1.0 - 0.125));
