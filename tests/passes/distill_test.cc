@@ -215,14 +215,11 @@ TEST_CASE("QAT: distill{qat=true} learns activation ranges and the following qua
   CHECK(lo <= 0.f);  // a ReLU output: the range starts at 0
   CHECK(hi > 0.f);
 
-  Expected<Pipeline> p = parse_pipeline("quantize");
-  REQUIRE(p);
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  REQUIRE(pm);
   PassContext ctx;
   ctx.calibration = &data;
-  REQUIRE(pm->run(s, ctx));
-  CHECK(pm->records().back().result.counters.at("learned_ranges") == static_cast<int64_t>(ranges.size()));
+  Expected<PassResult> quantized = test::run_last_pass(s, "quantize", ctx);
+  REQUIRE(quantized);
+  CHECK(quantized->counters.at("learned_ranges") == static_cast<int64_t>(ranges.size()));
   const Tensor& q = s.tensor(s.ops[0].outputs[0]);
   REQUIRE(q.quant);
   CHECK(q.quant->scale[0] == doctest::Approx((hi - std::min(lo, 0.f)) / 255.0).epsilon(1e-6));

@@ -18,6 +18,7 @@
 #include "runtime/metrics.h"
 #include "tests/shared_data.h"
 #include "tests/passes/recurrent_test_graphs.h"
+#include "tests/passes/run_pipeline_text.h"
 
 using namespace tinyopt;
 
@@ -43,13 +44,9 @@ Dataset golden_floats(const std::string& stem, const Graph& q, TensorId input, i
 }
 
 Graph quantized(Graph g, const std::string& pipeline, const Dataset& data) {
-  Expected<Pipeline> p = parse_pipeline(pipeline);
-  REQUIRE(p);
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  REQUIRE(pm);
   PassContext ctx;
   ctx.calibration = &data;
-  Expected<void> ok = pm->run(g, ctx);
+  Expected<std::vector<PassRunRecord>> ok = test::run_pipeline_text(g, pipeline, ctx);
   REQUIRE_MESSAGE(ok, (ok ? "" : ok.error().to_string()));
   // What we write must read back (TFLM reads the same file).
   Expected<std::vector<uint8_t>> bytes = write_tflite(g);
@@ -219,13 +216,9 @@ TEST_CASE("quantize: a float LSTM with a missing state or inconsistent gate weig
   const std::optional<Graph> g = b.finish(x, b.lstm(x, 4));
   const Dataset data = Dataset::from_floats({3, 2}, std::vector<float>(12, 0.5f));
   auto quantize_error = [&](Graph bad) {
-    Expected<Pipeline> p = parse_pipeline("quantize");
-    REQUIRE(p);
-    Expected<PassManager> pm = PassManager::from_pipeline(*p);
-    REQUIRE(pm);
     PassContext ctx;
     ctx.calibration = &data;
-    Expected<void> ok = pm->run(bad, ctx);
+    Expected<std::vector<PassRunRecord>> ok = test::run_pipeline_text(bad, "quantize", ctx);
     REQUIRE(!ok);
     CHECK(ok.error().code == Errc::BadInput);
     return ok.error().to_string();

@@ -11,6 +11,7 @@
 #include "passes/pass_manager.h"
 #include "runtime/metrics.h"
 #include "tests/shared_data.h"
+#include "tests/passes/run_pipeline_text.h"
 
 using namespace tinyopt;
 
@@ -32,13 +33,9 @@ Graph quantize(const std::string& stem, const std::string& pipeline) {
   Expected<Graph> g = read_tflite_file(test::shared_model(stem + ".tflite"));
   REQUIRE(g);
   Dataset data = golden_calibration(stem, *g);
-  Expected<Pipeline> p = parse_pipeline(pipeline);
-  REQUIRE(p);
-  Expected<PassManager> pm = PassManager::from_pipeline(*p);
-  REQUIRE(pm);
   PassContext ctx;
   ctx.calibration = &data;
-  Expected<void> ok = pm->run(*g, ctx);
+  Expected<std::vector<PassRunRecord>> ok = test::run_pipeline_text(*g, pipeline, ctx);
   REQUIRE_MESSAGE(ok, (ok ? "" : ok.error().to_string()));
   return std::move(*g);
 }
