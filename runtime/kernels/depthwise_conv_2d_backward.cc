@@ -4,8 +4,10 @@
 // Forward (TFLite layout): filter [1, KH, KW, Cin*M], output channel oc = c*M + m reads input channel c:
 //   Y[b, oy, ox, oc] = bias[oc] + sum_{ky,kx} X[b, oy*sh - pad_top + ky*dh, ox*sw - pad_left + kx*dw, c] * W[ky, kx, oc]
 // Backward walks the same windows: dW[ky,kx,oc] += dZ * X, dX[.., c] += dZ * W. The innermost loop runs over
-// contiguous channels so it vectorises; the order of accumulation is fixed.
+// contiguous channels so it vectorises; the order of accumulation is fixed. The loops are compiled for baseline
+// x86-64 and for AVX2 (TINYOPT_TARGET_AVX2, no FMA), picked by the active ISA, with the same per-element order.
 #include "ir/shape_inference.h"
+#include "runtime/cpu_features.h"
 #include "runtime/backward_kernel.h"
 
 namespace tinyopt {
@@ -20,7 +22,9 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
   int cout() const { return cin * mult; }
   size_t scratch_floats() const override { return static_cast<size_t>(int64_t{n} * oh * ow * cout()); }
 
-  void eval(const BackwardBuffers& io) const override {
+  void eval(const BackwardBuffers& io) const override;
+  // The loop nest, inlined into a baseline and an AVX2 copy below.
+  [[gnu::always_inline]] inline void eval_body(const BackwardBuffers& io) const {
     const int co = cout();
     const size_t out_count = scratch_floats();
     float* dz = io.scratch.data();
@@ -69,6 +73,18 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
         }
   }
 };
+
+TINYOPT_TARGET_AVX2 void depthwise_conv_2d_backward_avx2(const DepthwiseConv2DBackward& k, const BackwardBuffers& io) {
+  k.eval_body(io);
+}
+void depthwise_conv_2d_backward_baseline(const DepthwiseConv2DBackward& k, const BackwardBuffers& io) {
+  k.eval_body(io);
+}
+
+void DepthwiseConv2DBackward::eval(const BackwardBuffers& io) const {
+  if (active_isa() == Isa::Portable) depthwise_conv_2d_backward_baseline(*this, io);
+  else depthwise_conv_2d_backward_avx2(*this, io);
+}
 
 }  // namespace
 

@@ -2,10 +2,13 @@
 //
 // Output channel oc = c * M + m reads input channel c (M = depth multiplier = filter channels / input channels,
 // as TFLite derives it). For each output pixel the accumulator row starts at the bias and every in-bounds filter
-// tap adds input[c] * w[oc] over the channels: a contiguous, vectorisable loop when M = 1.
+// tap adds input[c] * w[oc] over the channels: a contiguous, vectorisable loop when M = 1. The loops are compiled
+// for baseline x86-64 and for AVX2 (TINYOPT_TARGET_AVX2, no FMA) and eval picks one by the active ISA; both
+// vectorize across channels only, so each output gets the same sum in the same order on every ISA.
 #include <algorithm>
 
 #include "ir/shape_inference.h"
+#include "runtime/cpu_features.h"
 #include "runtime/kernels/float_activation.h"
 #include "runtime/kernels/float_kernels.h"
 #include "runtime/kernels/float_weights.h"
@@ -20,7 +23,9 @@ class DepthwiseConv2DFloat final : public Kernel {
   FloatClamp clamp{};
   FloatWeights weights;
 
-  void eval(const OpBuffers& io) const override {
+  void eval(const OpBuffers& io) const override;
+  // The loop nest, inlined into a baseline and an AVX2 copy below.
+  [[gnu::always_inline]] inline void eval_body(const OpBuffers& io) const {
     const auto* x = reinterpret_cast<const float*>(io.inputs[0]);
     const float* w = weights.get(io.inputs[1]);
     const auto* bias = io.inputs.size() > 2 ? reinterpret_cast<const float*>(io.inputs[2]) : nullptr;
@@ -54,6 +59,18 @@ class DepthwiseConv2DFloat final : public Kernel {
     }
   }
 };
+
+TINYOPT_TARGET_AVX2 void depthwise_conv_2d_float_avx2(const DepthwiseConv2DFloat& k, const OpBuffers& io) {
+  k.eval_body(io);
+}
+void depthwise_conv_2d_float_baseline(const DepthwiseConv2DFloat& k, const OpBuffers& io) {
+  k.eval_body(io);
+}
+
+void DepthwiseConv2DFloat::eval(const OpBuffers& io) const {
+  if (active_isa() == Isa::Portable) depthwise_conv_2d_float_baseline(*this, io);
+  else depthwise_conv_2d_float_avx2(*this, io);
+}
 
 }  // namespace
 
