@@ -41,6 +41,12 @@ class Conv2DBackward final : public BackwardKernel {
           float* row = col + ((int64_t{b} * oh + y) * ow + xo) * k;
           for (int ky = 0; ky < kh; ++ky) {
             const int iy = y * sh - pad_top + ky * dh;
+            const int ix0 = xo * sw - pad_left;
+            if (dw == 1 && iy >= 0 && iy < h && ix0 >= 0 && ix0 + kw <= w) {  // the filter row is inside: one run
+              std::memcpy(row + int64_t{ky} * kw * cin, x + ((int64_t{b} * h + iy) * w + ix0) * cin,
+                          sizeof(float) * kw * cin);
+              continue;
+            }
             for (int kx = 0; kx < kw; ++kx) {
               const int ix = xo * sw - pad_left + kx * dw;
               float* dst = row + (int64_t{ky} * kw + kx) * cin;

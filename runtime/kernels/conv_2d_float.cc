@@ -65,6 +65,14 @@ class Conv2DFloat final : public Kernel {
       float* dst = cols + (r - r0) * depth();
       for (int ky = 0; ky < k_h; ++ky) {
         const int iy = oy * stride_h - pad_top + ky * dil_h;
+        const int ix0 = ox * stride_w - pad_left;
+        if (dil_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 && ix0 + k_w <= in_w) {
+          // The whole filter row lies inside the image: one run of k_w * in_c floats (in_c = 1 layers would
+          // otherwise pay one memcpy call per float).
+          std::memcpy(dst, image + (int64_t{iy} * in_w + ix0) * in_c, row_bytes * k_w);
+          dst += int64_t{k_w} * in_c;
+          continue;
+        }
         for (int kx = 0; kx < k_w; ++kx, dst += in_c) {
           const int ix = ox * stride_w - pad_left + kx * dil_w;
           if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) std::memset(dst, 0, row_bytes);
