@@ -43,15 +43,26 @@ void pack_columns_portable(const float* w, int64_t k, int64_t n, float* packed) 
       }
 }
 
+// 16 columns of w at a time, copied 256 d at a time into a panel on the stack, then the tile above: the copy
+// costs about what reading w costs, and the tile's column loops vectorize.
 void small_rows_portable(const SmallRows& s) {
-  for (int r = 0; r < s.rows; ++r)
-    for (int64_t j = 0; j < s.n; ++j) {
-      const float* a = s.a + r * s.lda;
-      const float* w = s.w + j * s.k;
-      float acc = 0.0f;
-      for (int64_t d = 0; d < s.k; ++d) acc = acc + a[d] * w[d];
-      s.c[r * s.ldc + j] = finish_one(acc, s.bias, j, s.do_clamp, s.clamp);
-    }
+  constexpr int64_t kDepthChunk = 256;
+  float panel[kDepthChunk * kTileCols];
+  for (int64_t j0 = 0; j0 < s.n; j0 += kTileCols) {
+    const int cols = static_cast<int>(std::min<int64_t>(kTileCols, s.n - j0));
+    int64_t d0 = 0;
+    do {  // at least once, so that k == 0 still writes 0 (+ bias, clamped)
+      const int64_t depth = std::min(kDepthChunk, s.k - d0);
+      for (int64_t d = 0; d < depth; ++d)
+        for (int jj = 0; jj < kTileCols; ++jj)
+          panel[d * kTileCols + jj] = jj < cols ? s.w[(j0 + jj) * s.k + d0 + d] : 0.0f;
+      tile_portable({.a = s.a + d0, .a_rs = s.lda, .a_cs = 1, .b = panel, .b_rs = kTileCols, .depth = depth,
+                     .rows = s.rows, .cols = cols, .b_padded = true, .c = s.c + j0, .ldc = s.ldc, .load_c = d0 > 0,
+                     .finish = d0 + depth >= s.k, .bias = s.bias ? s.bias + j0 : nullptr, .do_clamp = s.do_clamp,
+                     .clamp = s.clamp});
+      d0 += depth;
+    } while (d0 < s.k);
+  }
 }
 
 }  // namespace tinyopt::gemm_tiles
