@@ -1,4 +1,5 @@
-// runtime/kernels/conv_2d_float.cc: float CONV_2D as im2col + GEMM (runtime/gemm_float.h), NHWC input, [O, KH, KW, C] filter.
+// runtime/kernels/conv_2d_float.cc: float CONV_2D as im2col + GEMM (runtime/gemm_float.h), NHWC input,
+// [O, KH, KW, C] filter.
 //
 // prepare: geometry (TFLite SAME/VALID padding, strides, dilation), the fused-activation clamp, hybrid weights
 // dequantized once; picks the 1x1/stride-1/no-padding case, which is a GEMM on the input as it lies in memory.

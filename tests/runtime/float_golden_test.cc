@@ -157,8 +157,12 @@ TEST_CASE("float: every ISA variant gives bit-identical outputs on the shared fl
         std::span<const float> y = interp->output(o).as<float>();
         outs.emplace_back(y.begin(), y.end());
       }
-      if (first.empty()) first = outs;
-      else for (size_t o = 0; o < outs.size(); ++o) CHECK(std::memcmp(outs[o].data(), first[o].data(), outs[o].size() * 4) == 0);
+      if (first.empty()) {
+        first = outs;
+        continue;
+      }
+      for (size_t o = 0; o < outs.size(); ++o)
+        CHECK(std::memcmp(outs[o].data(), first[o].data(), outs[o].size() * sizeof(float)) == 0);
     }
   }
 }
