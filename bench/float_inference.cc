@@ -2,6 +2,7 @@
 // model, beside TFLite Micro's reference-kernel invoke time from ../shared/golden/<model>/meta.json.
 //
 // Usage: bench_float_inference [seconds per model, default 1.0] [shared dir, default TINYOPT_SHARED_DIR]
+// TINYOPT_ISA=portable|avx2 picks the kernel variant (runtime/cpu_features.h).
 // Each model: read, prepare, feed golden case 0's input (a deterministic pattern where there is none), 10 warm-up
 // invokes, then invokes until the time budget is spent; reports the median of 5 equal slices.
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "formats/npy/npy.h"
 #include "formats/tflite/reader.h"
+#include "runtime/cpu_features.h"
 #include "runtime/interpreter.h"
 
 using namespace tinyopt;
@@ -51,6 +53,10 @@ int main(int argc, char** argv) {
   const fs::path shared = argc > 2 ? fs::path(argv[2]) : fs::path(TINYOPT_SHARED_DIR);
   const std::vector<std::string> models = {"hello_world_float", "ad_autoencoder_float", "fmnist_cnn_float",
                                            "kws_dscnn_float", "ic_resnet8_float"};
+  Expected<Isa> isa = select_isa_from_environment();  // TINYOPT_ISA=portable|avx2
+  if (!isa) return std::fprintf(stderr, "error: %s\n", isa.error().to_string().c_str()), 2;
+  std::printf("float runtime, ISA %s (CPU: %s), single thread\n", std::string(isa_name(*isa)).c_str(),
+              cpu_feature_summary().c_str());
   std::printf("%-22s %5s %10s %12s %14s %16s %9s\n", "model", "ops", "arena B", "us/invoke", "invokes/s",
               "TFLM ref us", "speedup");
   int failures = 0;

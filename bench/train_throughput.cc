@@ -2,7 +2,7 @@
 // Fashion-MNIST example architecture (examples/fashion_mnist/architecture.h) on random data. The PyTorch peer is
 // bench/train_throughput_torch.py; BENCHMARKS.md records both.
 //
-//   bench_train_throughput [--steps N] [--threads N] [--batch N]
+//   bench_train_throughput [--steps N] [--threads N] [--batch N]      (TINYOPT_ISA=portable|avx2 picks the variant)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +11,7 @@
 
 #include "examples/fashion_mnist/architecture.h"
 #include "ir/rng.h"
+#include "runtime/cpu_features.h"
 #include "train/trainer.h"
 
 using namespace tinyopt;
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = std::atoi(argv[i + 1]);
   }
   if (steps <= 0 || threads <= 0 || batch <= 0) return 2;
+  Expected<Isa> isa = select_isa_from_environment();  // TINYOPT_ISA=portable|avx2
+  if (!isa) return std::fprintf(stderr, "error: %s\n", isa.error().to_string().c_str()), 2;
   auto model = examples::build_fashion_mnist_cnn(1);
   if (!model) return std::fprintf(stderr, "error: %s\n", model.error().to_string().c_str()), 3;
   TrainConfig config;
@@ -44,7 +47,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < steps; ++i)
     if (auto l = (*trainer)->step(x, y, {}, batch); !l) return 3;
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("tinyopt train: batch %d, %d threads, %d steps: %.1f samples/s (%.2f ms/step)\n", batch, threads, steps,
-              steps * batch / s, 1e3 * s / steps);
+  std::printf("tinyopt train (ISA %s): batch %d, %d threads, %d steps: %.1f samples/s (%.2f ms/step)\n",
+              std::string(isa_name(*isa)).c_str(), batch, threads, steps, steps * batch / s, 1e3 * s / steps);
   return 0;
 }

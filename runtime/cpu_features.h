@@ -17,6 +17,15 @@
 
 #include "ir/diagnostic.h"
 
+// Marks a function compiled for AVX2 (no FMA: float results must not change, see runtime/gemm_float.h) beside a
+// baseline copy of the same always_inline body; callers pick one by active_isa(). Empty off x86-64, where
+// active_isa() is always portable.
+#if defined(__x86_64__)
+#define TINYOPT_TARGET_AVX2 __attribute__((target("avx2")))
+#else
+#define TINYOPT_TARGET_AVX2
+#endif
+
 namespace tinyopt {
 
 enum class Isa { Portable, Avx2, Avx512Vnni };

@@ -10,9 +10,8 @@
 // Multi-sample execution (samples_per_invoke = B > 1): blocks of B consecutive samples run through one invoke of a
 // copy of the graph re-batched to B (ir/batching.h), so CONV_2D's im2col/GEMM and FULLY_CONNECTED see B times the
 // rows per weight pass. Blocks, not samples, are spread over the threads; the last block is padded with zero
-// samples whose outputs are dropped. int8 outputs are identical to one sample per invoke (the kernels' exact
-// integer sums do not depend on the rows around them); float outputs may differ from it in rounding (Eigen's GEMM
-// blocking depends on the row count) but, every block having B rows, not on the thread count.
+// samples whose outputs are dropped. Outputs are identical to one sample per invoke: the int8 kernels' sums are
+// exact, and the float GEMM sums each output in one fixed order (runtime/gemm_float.h) whatever the rows around it.
 #pragma once
 
 #include <cstdint>

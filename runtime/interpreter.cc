@@ -12,7 +12,7 @@
 namespace tinyopt {
 namespace {
 
-constexpr size_t kArenaAlignment = 64;  // a cache line; kernels need 16 (TFLM) and Eigen likes 32/64
+constexpr size_t kArenaAlignment = 64;  // a cache line; kernels need 16 (TFLM); AVX2 loads like 32
 
 std::string dtype_list(const Graph& g, const std::vector<TensorId>& ids) {
   std::string s;

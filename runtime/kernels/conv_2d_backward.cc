@@ -4,21 +4,20 @@
 // With the forward written as im2col + GEMM, Z[M, Cout] = C[M, K] * W[Cout, K]^T + b (M = N*OH*OW rows, one per
 // output pixel; K = KH*KW*Cin), the gradients are three GEMM-shaped products:
 //   dZ = dY * act'(Y);   dW += dZ^T * C;   db += column sums of dZ;   dC = dZ * W, scattered back (col2im) into dX.
-// A 1x1 stride-1 unpadded convolution skips im2col: C is X itself. Summation order is fixed (Eigen, single
-// thread), so equal inputs give bit-identical gradients.
+// A 1x1 stride-1 unpadded convolution skips im2col: C is X itself. The products go through gemm_float
+// (runtime/gemm_float.h), whose summation order is the same on every ISA, so equal inputs give bit-identical
+// gradients on any machine; db adds the rows of dZ in row order.
 #include <cstring>
-
-#include <Eigen/Core>
+#include <limits>
 
 #include "ir/shape_inference.h"
 #include "runtime/backward_kernel.h"
+#include "runtime/gemm_float.h"
 
 namespace tinyopt {
 namespace {
 
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const RowMatrix>;
-using Map = Eigen::Map<RowMatrix>;
+constexpr FloatClamp kNoClamp{-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
 
 class Conv2DBackward final : public BackwardKernel {
  public:
@@ -42,6 +41,12 @@ class Conv2DBackward final : public BackwardKernel {
           float* row = col + ((int64_t{b} * oh + y) * ow + xo) * k;
           for (int ky = 0; ky < kh; ++ky) {
             const int iy = y * sh - pad_top + ky * dh;
+            const int ix0 = xo * sw - pad_left;
+            if (dw == 1 && iy >= 0 && iy < h && ix0 >= 0 && ix0 + kw <= w) {  // the filter row is inside: one run
+              std::memcpy(row + int64_t{ky} * kw * cin, x + ((int64_t{b} * h + iy) * w + ix0) * cin,
+                          sizeof(float) * kw * cin);
+              continue;
+            }
             for (int kx = 0; kx < kw; ++kx) {
               const int ix = xo * sw - pad_left + kx * dw;
               float* dst = row + (int64_t{ky} * kw + kx) * cin;
@@ -80,15 +85,12 @@ class Conv2DBackward final : public BackwardKernel {
     float* dz = io.scratch.data();
     const size_t out_count = static_cast<size_t>(m * cout);
     fused_activation_grad(act, {io.outputs[0], out_count}, {io.output_grads[0], out_count}, {dz, out_count});
-    ConstMap dz_mat(dz, m, cout);
-
     float* dx = grad_or_null(io, 0);
     float* dwt = grad_or_null(io, 1);
     float* db = grad_or_null(io, 2);
-    if (db) {
-      Eigen::Map<Eigen::RowVectorXf> bias_grad(db, cout);
-      bias_grad += dz_mat.colwise().sum();
-    }
+    if (db)
+      for (int64_t r = 0; r < m; ++r)
+        for (int c = 0; c < cout; ++c) db[c] += dz[r * cout + c];
     const float* col = io.inputs[0];
     float* work = dz + out_count;
     if (dwt) {
@@ -96,15 +98,16 @@ class Conv2DBackward final : public BackwardKernel {
         im2col(io.inputs[0], work);
         col = work;
       }
-      Map(dwt, cout, k).noalias() += dz_mat.transpose() * ConstMap(col, m, k);
+      // dW [cout, K] += dZ^T [cout, M] * C [M, K]
+      gemm_float({dz, 1, cout}, {col, k, 1}, cout, m, k, dwt, k, true, nullptr, kNoClamp);
     }
     if (dx) {
-      ConstMap wmat(io.inputs[1], cout, k);
+      const FloatMatrixView wmat{io.inputs[1], k, 1};  // W [cout, K]
       if (pointwise) {
-        Map(dx, m, k).noalias() += dz_mat * wmat;
+        gemm_float({dz, cout, 1}, wmat, m, cout, k, dx, k, true, nullptr, kNoClamp);  // dX += dZ * W
       } else {
         float* dcol = work + m * k;
-        Map(dcol, m, k).noalias() = dz_mat * wmat;
+        gemm_float({dz, cout, 1}, wmat, m, cout, k, dcol, k, false, nullptr, kNoClamp);  // dC = dZ * W
         col2im_add(dcol, dx);
       }
     }

@@ -1,4 +1,5 @@
-// runtime/kernels/conv_2d_float.cc: float CONV_2D as im2col + GEMM (Eigen), NHWC input, [O, KH, KW, C] filter.
+// runtime/kernels/conv_2d_float.cc: float CONV_2D as im2col + GEMM (runtime/gemm_float.h), NHWC input,
+// [O, KH, KW, C] filter.
 //
 // prepare: geometry (TFLite SAME/VALID padding, strides, dilation), the fused-activation clamp, hybrid weights
 // dequantized once; picks the 1x1/stride-1/no-padding case, which is a GEMM on the input as it lies in memory.
@@ -65,6 +66,14 @@ class Conv2DFloat final : public Kernel {
       float* dst = cols + (r - r0) * depth();
       for (int ky = 0; ky < k_h; ++ky) {
         const int iy = oy * stride_h - pad_top + ky * dil_h;
+        const int ix0 = ox * stride_w - pad_left;
+        if (dil_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 && ix0 + k_w <= in_w) {
+          // The whole filter row lies inside the image: one run of k_w * in_c floats (in_c = 1 layers would
+          // otherwise pay one memcpy call per float).
+          std::memcpy(dst, image + (int64_t{iy} * in_w + ix0) * in_c, row_bytes * k_w);
+          dst += int64_t{k_w} * in_c;
+          continue;
+        }
         for (int kx = 0; kx < k_w; ++kx, dst += in_c) {
           const int ix = ox * stride_w - pad_left + kx * dil_w;
           if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) std::memset(dst, 0, row_bytes);
@@ -98,7 +107,7 @@ KernelResult make_conv_2d_float(const Graph& g, int op_index) {
   k->pad_left = window_padding_before(o.padding, x[2], w[2], o.stride_w, o.dilation_w);
   k->direct_gemm = k->k_h == 1 && k->k_w == 1 && k->stride_h == 1 && k->stride_w == 1 && k->pad_top == 0 &&
                    k->pad_left == 0 && k->out_h == k->in_h && k->out_w == k->in_w;
-  // 256 output pixels per GEMM: large enough for Eigen's blocking to reach full speed, small enough that the
+  // 256 output pixels per GEMM: large enough that packing the weights once per GEMM costs little, small enough that the
   // scratch stays near the size of the activations (TFLM's reference conv needs none; we trade a little RAM on
   // the host for GEMM speed) and in cache, whatever the batch.
   k->block_rows = std::clamp<int64_t>(int64_t{k->batches} * k->out_h * k->out_w, 1, kBlockRows);

@@ -2,10 +2,13 @@
 //
 // Output channel oc = c * M + m reads input channel c (M = depth multiplier = filter channels / input channels,
 // as TFLite derives it). For each output pixel the accumulator row starts at the bias and every in-bounds filter
-// tap adds input[c] * w[oc] over the channels: a contiguous, vectorisable loop when M = 1.
+// tap adds input[c] * w[oc] over the channels: a contiguous, vectorisable loop when M = 1. The loops are compiled
+// for baseline x86-64 and for AVX2 (TINYOPT_TARGET_AVX2, no FMA) and eval picks one by the active ISA; both
+// vectorize across channels only, so each output gets the same sum in the same order on every ISA.
 #include <algorithm>
 
 #include "ir/shape_inference.h"
+#include "runtime/cpu_features.h"
 #include "runtime/kernels/float_activation.h"
 #include "runtime/kernels/float_kernels.h"
 #include "runtime/kernels/float_weights.h"
@@ -20,7 +23,37 @@ class DepthwiseConv2DFloat final : public Kernel {
   FloatClamp clamp{};
   FloatWeights weights;
 
-  void eval(const OpBuffers& io) const override {
+  void eval(const OpBuffers& io) const override;
+
+  // Depth multiplier 1, channels a multiple of kChannelBlock: the same sum per output (bias, then the in-bounds
+  // taps in (ky, kx) order, then the clamp) with the accumulators of kChannelBlock channels kept in registers
+  // over all taps instead of being reloaded from the output row at every tap.
+  static constexpr int kChannelBlock = 16;
+  [[gnu::always_inline]] inline void pixel_in_registers(const float* image, const float* w, const float* bias, int oy,
+                                                        int ox, float* __restrict out) const {
+    const bool do_clamp =
+        clamp.lo > -std::numeric_limits<float>::infinity() || clamp.hi < std::numeric_limits<float>::infinity();
+    for (int c0 = 0; c0 < out_c; c0 += kChannelBlock) {
+      float acc[kChannelBlock];
+      for (int c = 0; c < kChannelBlock; ++c) acc[c] = bias ? bias[c0 + c] : 0.0f;
+      for (int ky = 0; ky < k_h; ++ky) {
+        const int iy = oy * stride_h - pad_top + ky * dil_h;
+        if (iy < 0 || iy >= in_h) continue;
+        for (int kx = 0; kx < k_w; ++kx) {
+          const int ix = ox * stride_w - pad_left + kx * dil_w;
+          if (ix < 0 || ix >= in_w) continue;
+          const float* in = image + (int64_t{iy} * in_w + ix) * in_c + c0;
+          const float* tap = w + (int64_t{ky} * k_w + kx) * out_c + c0;
+          for (int c = 0; c < kChannelBlock; ++c) acc[c] += in[c] * tap[c];
+        }
+      }
+      if (do_clamp)
+        for (int c = 0; c < kChannelBlock; ++c) acc[c] = apply_clamp(acc[c], clamp);
+      for (int c = 0; c < kChannelBlock; ++c) out[c0 + c] = acc[c];
+    }
+  }
+  // The loop nest, inlined into a baseline and an AVX2 copy below.
+  [[gnu::always_inline]] inline void eval_body(const OpBuffers& io) const {
     const auto* x = reinterpret_cast<const float*>(io.inputs[0]);
     const float* w = weights.get(io.inputs[1]);
     const auto* bias = io.inputs.size() > 2 ? reinterpret_cast<const float*>(io.inputs[2]) : nullptr;
@@ -30,6 +63,10 @@ class DepthwiseConv2DFloat final : public Kernel {
       for (int oy = 0; oy < out_h; ++oy)
         for (int ox = 0; ox < out_w; ++ox) {
           float* __restrict acc = y + ((int64_t{b} * out_h + oy) * out_w + ox) * out_c;
+          if (multiplier == 1 && out_c % kChannelBlock == 0) {
+            pixel_in_registers(image, w, bias, oy, ox, acc);
+            continue;
+          }
           if (bias) std::copy(bias, bias + out_c, acc);
           else std::fill(acc, acc + out_c, 0.0f);
           for (int ky = 0; ky < k_h; ++ky) {
@@ -54,6 +91,18 @@ class DepthwiseConv2DFloat final : public Kernel {
     }
   }
 };
+
+TINYOPT_TARGET_AVX2 void depthwise_conv_2d_float_avx2(const DepthwiseConv2DFloat& k, const OpBuffers& io) {
+  k.eval_body(io);
+}
+void depthwise_conv_2d_float_baseline(const DepthwiseConv2DFloat& k, const OpBuffers& io) {
+  k.eval_body(io);
+}
+
+void DepthwiseConv2DFloat::eval(const OpBuffers& io) const {
+  if (active_isa() == Isa::Portable) depthwise_conv_2d_float_baseline(*this, io);
+  else depthwise_conv_2d_float_avx2(*this, io);
+}
 
 }  // namespace
 

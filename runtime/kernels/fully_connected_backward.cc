@@ -3,14 +3,17 @@
 //
 // Forward: the input is viewed as X[rows, K] (all leading dimensions flattened), weights W[U, K]:
 //   Z = X * W^T + b,  Y = act(Z).   Backward: dZ = dY * act'(Y);  dX += dZ * W;  dW += dZ^T * X;  db += sum_rows dZ.
-#include <Eigen/Core>
+// The two products go through gemm_float (runtime/gemm_float.h): one summation order on every ISA, the existing
+// gradient as the starting value; db adds the rows of dZ in row order.
+#include <limits>
 
 #include "runtime/backward_kernel.h"
+#include "runtime/gemm_float.h"
 
 namespace tinyopt {
 namespace {
 
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+constexpr float kInf = std::numeric_limits<float>::infinity();
 
 class FullyConnectedBackward final : public BackwardKernel {
  public:
@@ -23,13 +26,15 @@ class FullyConnectedBackward final : public BackwardKernel {
     const size_t count = scratch_floats();
     float* dz = io.scratch.data();
     fused_activation_grad(act, {io.outputs[0], count}, {io.output_grads[0], count}, {dz, count});
-    Eigen::Map<const RowMatrix> dz_mat(dz, rows, units);
-    if (float* db = grad_or_null(io, 2)) Eigen::Map<Eigen::RowVectorXf>(db, units) += dz_mat.colwise().sum();
+    if (float* db = grad_or_null(io, 2))
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t u = 0; u < units; ++u) db[u] += dz[r * units + u];
+    // dW [units, depth] += dZ^T [units, rows] * X [rows, depth]
     if (float* dw = grad_or_null(io, 1))
-      Eigen::Map<RowMatrix>(dw, units, depth).noalias() +=
-          dz_mat.transpose() * Eigen::Map<const RowMatrix>(io.inputs[0], rows, depth);
+      gemm_float({dz, 1, units}, {io.inputs[0], depth, 1}, units, rows, depth, dw, depth, true, nullptr, {-kInf, kInf});
+    // dX [rows, depth] += dZ [rows, units] * W [units, depth]
     if (float* dx = grad_or_null(io, 0))
-      Eigen::Map<RowMatrix>(dx, rows, depth).noalias() += dz_mat * Eigen::Map<const RowMatrix>(io.inputs[1], units, depth);
+      gemm_float({dz, units, 1}, {io.inputs[1], depth, 1}, rows, units, depth, dx, depth, true, nullptr, {-kInf, kInf});
   }
 };
 

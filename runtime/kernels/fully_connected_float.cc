@@ -1,5 +1,5 @@
 // runtime/kernels/fully_connected_float.cc: float FULLY_CONNECTED, out[b, u] = act(sum_d in[b, d] * w[u, d] + bias[u])
-// as one Eigen GEMM over every batch row (GEMV for one row). The input is flattened to [elements / depth, depth]
+// as one GEMM over every batch row (runtime/gemm_float.h). The input is flattened to [elements / depth, depth]
 // as TFLite does; keep_num_dims only changes the output shape, not the arithmetic.
 #include "runtime/gemm_float.h"
 #include "runtime/kernels/float_activation.h"

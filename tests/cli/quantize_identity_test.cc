@@ -1,6 +1,7 @@
 // tests/cli/quantize_identity_test.cc: `tinyopt quantize` writes byte for byte the models it wrote before the
-// pipeline driver moved into passes/ (digests recorded in tests/passes/data/quantize_sha256.txt), for every
-// shared float model and four flag sets covering every option of the quantize preset.
+// pipeline driver moved into passes/ (digests in tests/passes/data/quantize_sha256.txt, re-recorded once for the
+// float GEMM's fixed summation order), for every shared float model and four flag sets covering every option of
+// the quantize preset.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>

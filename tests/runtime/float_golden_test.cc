@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "formats/npy/npy.h"
 #include "formats/tflite/reader.h"
 #include "runtime/interpreter.h"
+#include "tests/runtime/isa_variants.h"
 #include "tests/shared_data.h"
 
 namespace tinyopt {
@@ -128,6 +130,41 @@ TEST_CASE("float: every shared float model gives the same outputs on two threads
   REQUIRE(run_into(threaded, 2));
   for (size_t s = 0; s < kSamples; ++s) CHECK(serial[s] == threaded[s]);
   CHECK(serial[0] != serial[1]);
+}
+
+// The float GEMM's summation order is fixed (runtime/gemm_float.h), so quantize's calibration, which runs these
+// models, gives the same ranges on every machine: outputs must match the portable variant bit for bit.
+TEST_CASE("float: every ISA variant gives bit-identical outputs on the shared float models") {
+  SKIP_WITHOUT_SHARED();
+  for (const char* stem : {"hello_world_float", "ad_autoencoder_float", "fmnist_cnn_float", "ic_resnet8_float",
+                           "kws_dscnn_float", "vww_mobilenet_float"}) {
+    CAPTURE(stem);
+    auto g = read_tflite_file(test::shared_model(std::string(stem) + ".tflite"));
+    REQUIRE_MESSAGE(g, (g ? "" : g.error().to_string()));
+    std::vector<std::vector<float>> first;  // outputs of the first variant (portable)
+    for (Isa isa : test::tested_isas()) {
+      CAPTURE(isa_name(isa));
+      ScopedIsa scoped(isa);
+      auto interp = Interpreter::create(*g);
+      REQUIRE(interp);
+      for (size_t i = 0; i < interp->num_inputs(); ++i) {  // a deterministic pattern in [-1, 1)
+        std::span<float> x = interp->input(i).as<float>();
+        for (size_t e = 0; e < x.size(); ++e) x[e] = static_cast<float>((e * 37 + i * 11) % 200) / 100.0f - 1.0f;
+      }
+      REQUIRE(interp->invoke());
+      std::vector<std::vector<float>> outs;
+      for (size_t o = 0; o < interp->num_outputs(); ++o) {
+        std::span<const float> y = interp->output(o).as<float>();
+        outs.emplace_back(y.begin(), y.end());
+      }
+      if (first.empty()) {
+        first = outs;
+        continue;
+      }
+      for (size_t o = 0; o < outs.size(); ++o)
+        CHECK(std::memcmp(outs[o].data(), first[o].data(), outs[o].size() * sizeof(float)) == 0);
+    }
+  }
 }
 
 }  // namespace
