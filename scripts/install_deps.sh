@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config          # toolchain
-  libeigen3-dev libflatbuffers-dev flatbuffers-compiler  # GEMM, TFLite flatbuffers + flatc
+  libflatbuffers-dev flatbuffers-compiler                # TFLite flatbuffers + flatc
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libstb-dev
   zlib1g-dev                                             # gzipped IDX datasets, deflated .npz members
   libjpeg62-turbo-dev                                    # JPEG images (libjpeg-turbo)
