@@ -114,7 +114,6 @@ Result fold_gather(const Ctx& c) {
   dims.insert(dims.end(), idx.dims.begin(), idx.dims.end());
   dims.insert(dims.end(), data.dims.begin() + *axis + 1, data.dims.end());
   if (count_of(dims) > kMaxFoldedElements) return c.error("folded Gather is too large");
-  const int64_t outer = count_of(Ints(data.dims.begin(), data.dims.begin() + *axis));
   const int64_t inner = count_of(Ints(data.dims.begin() + *axis + 1, data.dims.end()));
   const auto ni = static_cast<int64_t>(indices.size());
   return std::vector<HostTensor>{gather_elements(data, dims, [&](size_t k) {
