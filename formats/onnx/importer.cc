@@ -219,7 +219,9 @@ Expected<void> Importer::read_inputs() {
     const bool transpose_in = layout == Layout::Nhwc && options_.keep_nchw_input;
     auto shape = stored_shape(dims, transpose_in ? Layout::Plain : layout, at);
     if (!shape) return shape.take_error();
-    const TensorId id = g_.add_tensor(Tensor{.name = in.name(), .dtype = DType::Float32, .shape = *shape});
+    Tensor input;
+    input.name = in.name(), input.dtype = DType::Float32, input.shape = *shape;
+    const TensorId id = g_.add_tensor(std::move(input));
     g_.inputs.push_back(id);
     const std::string shape_text = fmt::format("[{}]", fmt::join(dims, ","));
     if (!transpose_in) {

@@ -43,20 +43,24 @@ Expected<Shape> stored_shape(const Ints& onnx_shape, Layout layout, const Locati
 }
 
 TensorId Importer::add_constant_f32(const std::string& name, Shape shape, std::vector<float> values) {
-  Tensor t{.name = name, .dtype = DType::Float32, .shape = std::move(shape)};
+  Tensor t;
+  t.name = name, t.dtype = DType::Float32, t.shape = std::move(shape);
   t.set_values<float>(values);
   return g_.add_tensor(std::move(t));
 }
 
 TensorId Importer::add_constant_i32(const std::string& name, Shape shape, std::vector<int32_t> values) {
-  Tensor t{.name = name, .dtype = DType::Int32, .shape = std::move(shape)};
+  Tensor t;
+  t.name = name, t.dtype = DType::Int32, t.shape = std::move(shape);
   t.set_values<int32_t>(values);
   return g_.add_tensor(std::move(t));
 }
 
 Expected<TensorId> Importer::emit(const onnx::NodeProto& n, OpKind kind, OpOptions options,
                                   std::vector<TensorId> inputs, const std::string& out_name) {
-  const TensorId out = g_.add_tensor(Tensor{.name = out_name, .dtype = DType::Float32});
+  Tensor y;
+  y.name = out_name, y.dtype = DType::Float32;
+  const TensorId out = g_.add_tensor(std::move(y));
   const int index = g_.add_op(Op{.kind = kind, .options = std::move(options), .inputs = std::move(inputs), .outputs = {out}});
   auto shapes = infer_output_shapes(g_, index);
   if (!shapes) {
