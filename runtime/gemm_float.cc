@@ -52,7 +52,7 @@ void blocked(const Variant& v, FloatMatrixView a, const float* b, int64_t b_rs, 
              int64_t n, float* c, int64_t ldc, bool accumulate, const float* bias, FloatClamp clamp) {
   const bool do_clamp = std::isfinite(clamp.lo) || std::isfinite(clamp.hi);
   int64_t d0 = 0;
-  do {  // at least once, so that k == 0 still writes 0 (+ bias, clamped)
+  do {  // k > 0 here (gemm_float handles k == 0)
     const int64_t depth = std::min(kDepthBlock, k - d0);
     const bool last = d0 + depth >= k;
     for (int64_t j0 = 0; j0 < n; j0 += kTileCols) {
@@ -86,6 +86,16 @@ void blocked(const Variant& v, FloatMatrixView a, const float* b, int64_t b_rs, 
 void gemm_float(FloatMatrixView a, FloatMatrixView b, int64_t m, int64_t k, int64_t n, float* c, int64_t ldc,
                 bool accumulate, const float* bias, FloatClamp clamp, Isa isa) {
   if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // no products: the canonical order is just the start value, the bias and the clamp
+    const bool do_clamp = std::isfinite(clamp.lo) || std::isfinite(clamp.hi);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float acc = accumulate ? c[i * ldc + j] : 0.0f;
+        if (bias != nullptr) acc = acc + bias[j];
+        c[i * ldc + j] = do_clamp ? std::min(std::max(acc, clamp.lo), clamp.hi) : acc;
+      }
+    return;
+  }
   const Variant& v = variant_for(isa);
   if (b.col_stride == 1) return blocked(v, a, b.data, b.row_stride, false, m, k, n, c, ldc, accumulate, bias, clamp);
   const bool weights_layout = b.row_stride == 1 && b.col_stride == k;  // B = w^T with w [n, k] row-major
