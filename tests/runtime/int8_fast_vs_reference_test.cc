@@ -111,7 +111,8 @@ TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, uneq
   for (int iter = 0; iter < 80; ++iter) {
     INFO("seed " << kSeed << " iteration " << iter);
     const int batches = r.uniform(1, 2), h = r.uniform(1, 13), w = r.uniform(1, 13);
-    const int c = iter % 4 == 0 ? 1 : r.uniform(1, 12), dm = iter % 4 == 0 ? 8 : r.uniform(1, 4);
+    // Every fourth: one input channel with multiplier 8 or 16 (the widening's broadcast path).
+    const int c = iter % 4 == 0 ? 1 : r.uniform(1, 12), dm = iter % 4 == 0 ? (iter % 8 == 0 ? 8 : 16) : r.uniform(1, 4);
     const int kh = r.uniform(1, 5), kw = r.uniform(1, 5);
     const int stride_h = r.uniform(1, 3), stride_w = r.uniform(1, 3);
     const int dil_h = r.uniform(1, 2), dil_w = r.uniform(1, 2);
