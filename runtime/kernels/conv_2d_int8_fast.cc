@@ -29,6 +29,13 @@ template <class T>
   for (long i = 0; i < n; ++i) dst[i] = static_cast<T>(src[i] + add);
 }
 
+// convert_run for exactly 16 values: one vector load, widen and store (kConvertWidth).
+constexpr long kConvertWidth = 16;
+template <class T>
+[[gnu::always_inline]] inline void convert_16(const int8_t* __restrict src, int add, T* __restrict dst) {
+  for (long i = 0; i < kConvertWidth; ++i) dst[i] = static_cast<T>(src[i] + add);
+}
+
 // The im2col rows of output pixels [start, start + rows): row r holds the receptive field of pixel start + r as
 // converted values, `pad` where padded, then zeros up to kp.
 template <class T>
@@ -41,6 +48,18 @@ template <class T>
   const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
                          p.pad_w == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
   if (pointwise && kp == depth) return convert_run(input + start * in_c, static_cast<long>(rows) * in_c, add, cols);
+  // A run shorter than 16 values (a first layer's filter row: filter_w x 3 channels) is converted 16 at a time, a
+  // runtime-length loop costing several times more: the extra values land where a later run, pad or the zero tail
+  // of this row or a later row is written (a block's rows are filled in address order), and neither the read nor
+  // the write may pass the end of the input or of the block.
+  const int8_t* const input_end = input + static_cast<long>(p.batches) * in_h * in_w * in_c;
+  T* const cols_end = cols + static_cast<long>(rows) * kp;
+  auto copy_run = [&](const int8_t* src, long n, T* dst) {
+    if (n < kConvertWidth && src + kConvertWidth <= input_end && dst + kConvertWidth <= cols_end)
+      convert_16(src, add, dst);
+    else
+      convert_run(src, n, add, dst);
+  };
   // The pixel's coordinates, advanced per row (no divisions in the loop).
   int ox = static_cast<int>(start % out_w);
   int oy = static_cast<int>((start / out_w) % out_h);
@@ -49,7 +68,7 @@ template <class T>
   for (int r = 0; r < rows; ++r) {
     T* row = cols + static_cast<long>(r) * kp;
     if (pointwise) {
-      convert_run(input + (start + r) * in_c, in_c, add, row);
+      copy_run(input + (start + r) * in_c, in_c, row);
     } else {
       const int iy0 = oy * stride_h - pad_h;
       const int ix0 = ox * stride_w - pad_w;
@@ -63,14 +82,14 @@ template <class T>
         }
         const int8_t* src_row = input + (static_cast<long>(b) * in_h + iy) * in_w * in_c;
         if (row_inside) {
-          convert_run(src_row + static_cast<long>(ix0) * in_c, run, add, dst);
+          copy_run(src_row + static_cast<long>(ix0) * in_c, run, dst);
           continue;
         }
         for (int fx = 0; fx < filter_w; ++fx) {
           const int ix = ix0 + fx * dilation_w;
           T* tap = dst + static_cast<long>(fx) * in_c;
           if (ix < 0 || ix >= in_w) std::fill(tap, tap + in_c, pad);
-          else convert_run(src_row + static_cast<long>(ix) * in_c, in_c, add, tap);
+          else copy_run(src_row + static_cast<long>(ix) * in_c, in_c, tap);
         }
       }
       if (++ox == out_w) {
