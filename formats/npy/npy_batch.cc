@@ -40,12 +40,41 @@ int64_t quantize_into(const NpyArray& a, int64_t first, int64_t n, const QuantPa
   const double scale = q.scale_at(0);
   const double zp = static_cast<double>(q.zero_point_at(0));
   constexpr double lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max();
+  // x / scale clamped to [lo - zp - 1, hi - zp + 1] first: the clamp after rounding gives the same value, and the
+  // clamped quotient converts to int64 exactly, so std::round (a libm call per element) becomes a truncation and a
+  // comparison of the exact fraction: round half away from zero, as TFLite's reference QUANTIZE (std::round) does.
+  const double t_lo = lo - zp - 1, t_hi = hi - zp + 1;
+  // No branches on the data (a < b ? a : b is exactly minsd; integer min/max are cmov): real data's fractions
+  // would mispredict every other element.
+  const int64_t zp_int = q.zero_point_at(0), lo_int = std::numeric_limits<Q>::min(), hi_int = std::numeric_limits<Q>::max();
+  auto quantize = [&](double x) {
+    double t = x / scale;
+    t = t < t_hi ? t : t_hi;
+    t = t > t_lo ? t : t_lo;
+    const int64_t r = static_cast<int64_t>(t);
+    const double frac = t - static_cast<double>(r);  // exact: |t| < 2^52
+    const int64_t v = r + static_cast<int64_t>(frac >= 0.5) - static_cast<int64_t>(frac <= -0.5) + zp_int;
+    return static_cast<Q>(std::min(std::max(v, lo_int), hi_int));
+  };
+  if (a.dtype == DType::Float32) {  // the common case: NaNs found first, then a loop without a dtype switch
+    const uint8_t* src = a.data.data() + static_cast<size_t>(first) * 4;
+    for (int64_t i = 0; i < n; ++i) {
+      float x;
+      std::memcpy(&x, src + i * 4, 4);
+      if (std::isnan(x)) return i;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      float x;
+      std::memcpy(&x, src + i * 4, 4);
+      const Q qv = quantize(x);
+      std::memcpy(out + i * sizeof(Q), &qv, sizeof(Q));
+    }
+    return -1;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const double x = element_as_double(a, first + i);
     if (std::isnan(x)) return i;
-    // Round half away from zero, as TFLite's reference QUANTIZE (std::round) does.
-    const double v = std::clamp(std::round(x / scale) + zp, lo, hi);
-    const Q qv = static_cast<Q>(v);
+    const Q qv = quantize(x);
     std::memcpy(out + i * sizeof(Q), &qv, sizeof(Q));
   }
   return -1;

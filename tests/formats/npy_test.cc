@@ -1,5 +1,6 @@
 // tests/formats/npy_test.cc: .npy reading/writing, header variants, corrupt files, batch splitting and
 // quantization of inputs, and the golden arrays in ../shared.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -198,6 +199,42 @@ TEST_CASE("npy batch: float data is quantized with the tensor's parameters, int8
   CHECK(out.values<float>()[1] == 0.0f);
   CHECK(out.values<float>()[4] == 2.0f);
   CHECK(stack_samples({{1, 2, 3, 4}}, t, false).shape == Shape{1, 4});
+}
+
+TEST_CASE("npy batch: quantizing float32 and float64 data equals clamp(std::round(x / scale) + zp), halves included") {
+  // The reference definition (TFLite's QUANTIZE), against the truncate-and-compare rounding of quantize_into.
+  auto reference = [](double x, double scale, double zp, double lo, double hi) {
+    return std::clamp(std::round(x / scale) + zp, lo, hi);
+  };
+  std::vector<float> xs;
+  for (int i = -600; i <= 600; ++i) xs.push_back(static_cast<float>(i) * 0.25f);  // exact halves of scale 0.5
+  uint32_t state = 12345;
+  for (int i = 0; i < 4000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    xs.push_back((static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 400.0f);
+  }
+  xs.insert(xs.end(), {-0.0f, 1e30f, -1e30f, 3.4e38f, 1e-40f, std::nextafter(0.25f, 1.0f), std::nextafter(-0.25f, -1.0f)});
+  const int n = static_cast<int>(xs.size());
+  for (DType dtype : {DType::Int8, DType::UInt8, DType::Int16}) {
+    Tensor t = tensor("in", dtype, {1, n});
+    const int32_t zp = dtype == DType::UInt8 ? 3 : dtype == DType::Int8 ? -7 : 0;
+    t.quant = QuantParams{{0.5f}, {zp}, 0};
+    const double lo = dtype == DType::Int8 ? -128 : dtype == DType::UInt8 ? 0 : -32768;
+    const double hi = dtype == DType::Int8 ? 127 : dtype == DType::UInt8 ? 255 : 32767;
+    std::vector<double> as_double(xs.begin(), xs.end());
+    for (const NpyArray& a : {make_npy<float>({n}, xs), make_npy<double>({n}, as_double)}) {
+      Expected<std::vector<uint8_t>> q = sample_for_tensor(a, 0, "x.npy", t);
+      REQUIRE(q);
+      for (int i = 0; i < n; ++i) {
+        double got = 0;
+        if (dtype == DType::Int8) got = static_cast<int8_t>((*q)[static_cast<size_t>(i)]);
+        else if (dtype == DType::UInt8) got = (*q)[static_cast<size_t>(i)];
+        else { int16_t v; std::memcpy(&v, q->data() + 2 * i, 2); got = v; }
+        INFO("x = " << xs[static_cast<size_t>(i)] << ", dtype " << dtype_name(dtype));
+        CHECK(got == reference(xs[static_cast<size_t>(i)], 0.5, zp, lo, hi));
+      }
+    }
+  }
 }
 
 TEST_CASE("npy batch: float16 and float64 arrays feed float tensors") {
