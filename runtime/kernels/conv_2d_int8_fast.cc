@@ -36,6 +36,55 @@ template <class T>
   for (long i = 0; i < kConvertWidth; ++i) dst[i] = static_cast<T>(src[i] + add);
 }
 
+// convert_run for exactly 8 values: the runs of up to 8 (a filter row of one or two channels) store half as much
+// as with convert_16, so fewer stores split a cache line (rows of an odd number of int16 are 2-byte aligned).
+constexpr long kConvertHalf = 8;
+template <class T>
+[[gnu::always_inline]] inline void convert_8(const int8_t* __restrict src, int add, T* __restrict dst) {
+  for (long i = 0; i < kConvertHalf; ++i) dst[i] = static_cast<T>(src[i] + add);
+}
+
+// A run of n >= 16 values: 16 at a time, the last 16 overlapping the previous ones when n is not a multiple (each
+// value is converted from its own source, so writing it twice writes the same).
+template <class T>
+[[gnu::always_inline]] inline void convert_long_run(const int8_t* __restrict src, long n, int add, T* __restrict dst) {
+  long i = 0;
+  for (; i + kConvertWidth <= n; i += kConvertWidth) convert_16(src + i, add, dst + i);
+  if (i < n) convert_16(src + n - kConvertWidth, add, dst + n - kConvertWidth);
+}
+
+// The rows of `n` consecutive output pixels of one output row whose receptive fields lie inside the image
+// (dilation_w 1): filter_h contiguous runs of `run` values each, the pixel's first source `src` advancing by
+// `src_step`, the filter rows `row_step` apart in the input; then the zero tail from `depth` to kp. Runs under 16
+// are converted 8 or 16 at a time, the extra values landing where the next run, the tail or the next row is
+// written later (rows are filled in address order); the caller guarantees those 16 values lie inside the input
+// and the block.
+// Zeros row[depth, kp): fewer than kGemmDepthAlignU8 elements (the GEMM's depth alignment), as plain stores (a
+// loop here becomes a call to memset).
+template <class T>
+[[gnu::always_inline]] inline void zero_tail(T* row, int depth, int kp) {
+  static_assert(kGemmDepthAlign <= 4 && kGemmDepthAlignU8 <= 4);
+  if (depth < kp) row[depth] = T{0};
+  if (depth + 1 < kp) row[depth + 1] = T{0};
+  if (depth + 2 < kp) row[depth + 2] = T{0};
+}
+
+enum class RunKind { UpTo8, Under16, Long };
+template <RunKind kind, class T>
+[[gnu::always_inline]] inline void interior_rows(const int8_t* src, long src_step, long row_step, int filter_h,
+                                                 long run, int depth, int kp, int n, int add, T* row) {
+  for (int i = 0; i < n; ++i, src += src_step, row += kp) {
+    T* dst = row;
+    const int8_t* s = src;
+    for (int fy = 0; fy < filter_h; ++fy, s += row_step, dst += run) {
+      if constexpr (kind == RunKind::UpTo8) convert_8(s, add, dst);
+      else if constexpr (kind == RunKind::Under16) convert_16(s, add, dst);
+      else convert_long_run(s, run, add, dst);
+    }
+    zero_tail(row, depth, kp);
+  }
+}
+
 // The im2col rows of output pixels [start, start + rows): row r holds the receptive field of pixel start + r as
 // converted values, `pad` where padded, then zeros up to kp.
 template <class T>
@@ -65,39 +114,81 @@ template <class T>
   int oy = static_cast<int>((start / out_w) % out_h);
   int b = static_cast<int>(start / (static_cast<long>(out_w) * out_h));
   const long run = static_cast<long>(filter_w) * in_c;
-  for (int r = 0; r < rows; ++r) {
+  const long row_step = static_cast<long>(dilation_h) * in_w * in_c, src_step = static_cast<long>(stride_w) * in_c;
+  // Output columns [ox_in0, ox_in1) read no padded column (dilation_w 1).
+  const int ox_in0 = dilation_w == 1 ? std::min(out_w, (pad_w + stride_w - 1) / stride_w) : out_w;
+  const int ox_in1 = dilation_w == 1 && in_w + pad_w - filter_w >= 0
+                         ? std::max(ox_in0, std::min(out_w, (in_w + pad_w - filter_w) / stride_w + 1))
+                         : ox_in0;
+  for (int r = 0; r < rows;) {
     T* row = cols + static_cast<long>(r) * kp;
     if (pointwise) {
       copy_run(input + (start + r) * in_c, in_c, row);
-    } else {
-      const int iy0 = oy * stride_h - pad_h;
-      const int ix0 = ox * stride_w - pad_w;
-      const bool row_inside = dilation_w == 1 && ix0 >= 0 && ix0 + filter_w <= in_w;
-      T* dst = row;
-      for (int fy = 0; fy < filter_h; ++fy, dst += run) {
-        const int iy = iy0 + fy * dilation_h;
-        if (iy < 0 || iy >= in_h) {
-          std::fill(dst, dst + run, pad);
-          continue;
-        }
-        const int8_t* src_row = input + (static_cast<long>(b) * in_h + iy) * in_w * in_c;
-        if (row_inside) {
-          copy_run(src_row + static_cast<long>(ix0) * in_c, run, dst);
-          continue;
-        }
-        for (int fx = 0; fx < filter_w; ++fx) {
-          const int ix = ix0 + fx * dilation_w;
-          T* tap = dst + static_cast<long>(fx) * in_c;
-          if (ix < 0 || ix >= in_w) std::fill(tap, tap + in_c, pad);
-          else copy_run(src_row + static_cast<long>(ix) * in_c, in_c, tap);
-        }
-      }
-      if (++ox == out_w) {
+      zero_tail(row, depth, kp);
+      ++r;
+      continue;
+    }
+    const int iy0 = oy * stride_h - pad_h;
+    const int ix0 = ox * stride_w - pad_w;
+    const bool rows_inside = iy0 >= 0 && iy0 + (filter_h - 1) * dilation_h < in_h;
+    int n = rows_inside && ox >= ox_in0 && ox < ox_in1 ? std::min(ox_in1 - ox, rows - r) : 0;
+    if (n > 0 && run < kConvertWidth) {
+      // The segment's last pixel reads 16 values from its last filter row and writes 16 from its last run: when
+      // that passes the input's or the block's end, it takes the generic path below.
+      const int8_t* last_src = input + (static_cast<long>(b) * in_h + iy0) * in_w * in_c + static_cast<long>(ix0) * in_c +
+                               (n - 1) * src_step + (filter_h - 1) * row_step;
+      const T* last_dst = row + static_cast<long>(n - 1) * kp + (filter_h - 1) * run;
+      if (last_src + kConvertWidth > input_end || last_dst + kConvertWidth > cols_end) --n;
+    }
+    if (n > 0) {
+      const int8_t* src = input + (static_cast<long>(b) * in_h + iy0) * in_w * in_c + static_cast<long>(ix0) * in_c;
+      if (run <= kConvertHalf)
+        interior_rows<RunKind::UpTo8>(src, src_step, row_step, filter_h, run, depth, kp, n, add, row);
+      else if (run < kConvertWidth)
+        interior_rows<RunKind::Under16>(src, src_step, row_step, filter_h, run, depth, kp, n, add, row);
+      else
+        interior_rows<RunKind::Long>(src, src_step, row_step, filter_h, run, depth, kp, n, add, row);
+      r += n;
+      ox += n;  // stays within the output row: ox_in1 <= out_w
+      if (ox == out_w) {
         ox = 0;
         if (++oy == out_h) oy = 0, ++b;
       }
+      continue;
     }
-    std::fill(row + depth, row + kp, T{0});
+    // A border pixel. With dilation_w 1 a filter row inside the image vertically is padded taps left of the
+    // image, one run of the taps inside it, padded taps right of it.
+    const int fx_lo = dilation_w == 1 ? std::clamp(-ix0, 0, filter_w) : 0;
+    const int fx_hi = dilation_w == 1 ? std::clamp(in_w - ix0, fx_lo, filter_w) : 0;
+    T* dst = row;
+    for (int fy = 0; fy < filter_h; ++fy, dst += run) {
+      const int iy = iy0 + fy * dilation_h;
+      if (iy < 0 || iy >= in_h) {
+        std::fill(dst, dst + run, pad);
+        continue;
+      }
+      const int8_t* src_row = input + (static_cast<long>(b) * in_h + iy) * in_w * in_c;
+      if (dilation_w == 1) {
+        std::fill(dst, dst + static_cast<long>(fx_lo) * in_c, pad);
+        if (fx_hi > fx_lo)
+          copy_run(src_row + static_cast<long>(ix0 + fx_lo) * in_c, static_cast<long>(fx_hi - fx_lo) * in_c,
+                   dst + static_cast<long>(fx_lo) * in_c);
+        std::fill(dst + static_cast<long>(fx_hi) * in_c, dst + run, pad);
+        continue;
+      }
+      for (int fx = 0; fx < filter_w; ++fx) {
+        const int ix = ix0 + fx * dilation_w;
+        T* tap = dst + static_cast<long>(fx) * in_c;
+        if (ix < 0 || ix >= in_w) std::fill(tap, tap + in_c, pad);
+        else copy_run(src_row + static_cast<long>(ix) * in_c, in_c, tap);
+      }
+    }
+    if (++ox == out_w) {
+      ox = 0;
+      if (++oy == out_h) oy = 0, ++b;
+    }
+    zero_tail(row, depth, kp);
+    ++r;
   }
 }
 

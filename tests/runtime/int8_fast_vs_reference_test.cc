@@ -2,6 +2,8 @@
 // against the reference kernels (the bit-exact oracle) on seeded random shapes, strides, dilations, paddings,
 // zero points, per-channel scales and fused activations, in every ISA variant (tests/runtime/isa_variants.h). Every
 // output byte must agree; the seed, case and variant are in the failure message.
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include <doctest/doctest.h>
@@ -149,14 +151,20 @@ TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, uneq
 // The im2col fast paths of the fast CONV_2D: 1x1 stride 1 without padding (one run per block when in_c is even,
 // per row when odd: the row is padded to the GEMM depth), 1x1 with stride 2, and KxK where some filter rows lie
 // inside the image (one run per filter row) and some are clipped. Blocks of 64 pixels are crossed (12x12 pixels).
-TEST_CASE("fast CONV_2D int8: pointwise and interior-run im2col equal the reference") {
+TEST_CASE("fast CONV_2D int8: pointwise, interior-segment and border im2col equal the reference") {
   constexpr uint32_t kSeed = 20261202;
   Rng r{std::mt19937(kSeed)};
   struct Case { int batches, h, w, c, out_c, k, stride, dilation; Padding pad; };
   const Case cases[] = {{1, 12, 12, 8, 16, 1, 1, 1, Padding::Same},  {2, 9, 10, 3, 5, 1, 1, 1, Padding::Valid},
                         {1, 11, 7, 6, 9, 1, 2, 1, Padding::Same},   {1, 12, 12, 16, 16, 3, 1, 1, Padding::Same},
                         {2, 8, 9, 3, 8, 3, 2, 1, Padding::Same},    {1, 10, 10, 4, 7, 5, 1, 1, Padding::Valid},
-                        {1, 9, 9, 5, 6, 3, 1, 2, Padding::Same}};
+                        {1, 9, 9, 5, 6, 3, 1, 2, Padding::Same},
+                        // Interior segments of whole output rows, cut by the 64-row blocks: fmnist's first conv
+                        // (runs of 3), runs of 48 (3 x 16 channels) and 20 (16 + an overlapping 16), vww's first
+                        // conv shape (3 channels, stride 2), 2 x 3 rows of a 5-wide filter, a tall dilation.
+                        {1, 28, 28, 1, 16, 3, 1, 1, Padding::Same}, {2, 14, 14, 16, 32, 3, 1, 1, Padding::Same},
+                        {2, 17, 13, 5, 7, 4, 1, 1, Padding::Same},  {1, 21, 20, 3, 8, 3, 2, 1, Padding::Same},
+                        {1, 13, 40, 2, 4, 5, 1, 1, Padding::Valid}, {1, 16, 12, 4, 6, 3, 1, 3, Padding::Same}};
   for (const Case& cs : cases) {
     INFO("case " << cs.h << "x" << cs.w << "x" << cs.c << " k " << cs.k << " stride " << cs.stride);
     const int eff = (cs.k - 1) * cs.dilation + 1;
@@ -181,6 +189,73 @@ TEST_CASE("fast CONV_2D int8: pointwise and interior-run im2col equal the refere
       CAPTURE(v.name);
       const test::ScopedIsaVariant scoped(v);
       CHECK(test::run_kernel<int8_t>(g, make_conv_2d_int8, {x}) == want);
+    }
+  }
+}
+
+// MAX_POOL_2D keeps 16 channels per vector and clips the window to the image: against the per-channel walk of
+// TFLM's reference (written out here), on channel counts around 16 and 32, SAME and VALID, strides, the fused
+// clamps, int8 and int16, in every ISA variant.
+TEST_CASE("MAX_POOL_2D int8/int16 equals the reference's per-channel walk over the clipped window") {
+  constexpr uint32_t kSeed = 20261203;
+  Rng r{std::mt19937(kSeed)};
+  for (int iter = 0; iter < 40; ++iter) {
+    const bool int16 = iter % 4 == 3;
+    const int batches = r.uniform(1, 2), h = r.uniform(1, 13), w = r.uniform(1, 13);
+    const int c = std::vector<int>{1, 3, 15, 16, 17, 32, 37}[static_cast<size_t>(r.uniform(0, 6))];
+    Pool2DOptions o;
+    o.padding = r.uniform(0, 1) ? Padding::Same : Padding::Valid;
+    o.filter_h = r.uniform(1, 4), o.filter_w = r.uniform(1, 4);
+    o.stride_h = r.uniform(1, 3), o.stride_w = r.uniform(1, 3);
+    o.activation = random_activation(r);
+    if (o.padding == Padding::Valid && (o.filter_h > h || o.filter_w > w)) continue;
+    const int out_h = o.padding == Padding::Same ? (h + o.stride_h - 1) / o.stride_h : (h - o.filter_h + o.stride_h) / o.stride_h;
+    const int out_w = o.padding == Padding::Same ? (w + o.stride_w - 1) / o.stride_w : (w - o.filter_w + o.stride_w) / o.stride_w;
+    const int pad_h = o.padding == Padding::Same ? std::max(0, ((out_h - 1) * o.stride_h + o.filter_h - h) / 2) : 0;
+    const int pad_w = o.padding == Padding::Same ? std::max(0, ((out_w - 1) * o.stride_w + o.filter_w - w) / 2) : 0;
+    INFO("seed " << kSeed << " iteration " << iter);
+    const DType dt = int16 ? DType::Int16 : DType::Int8;
+    const float scale = 0.05f;
+    const int zp = int16 ? 0 : r.uniform(-20, 20);
+    Graph g;
+    const TensorId in = add_act(g, dt, {batches, h, w, c}, qp(scale, zp));
+    const TensorId out = add_act(g, dt, {batches, out_h, out_w, c}, qp(scale, zp));
+    test::add_one_op(g, OpKind::MaxPool2D, o, {in}, {out});
+    const int lowest = int16 ? -32768 : -128, highest = int16 ? 32767 : 127;
+    // The fused activation's range in the quantized domain (TFLite: round(bound / scale) + zero point, clamped).
+    auto q = [&](float v) { return std::clamp(static_cast<int>(std::round(v / scale)) + zp, lowest, highest); };
+    int lo = lowest, hi = highest;
+    if (o.activation == Activation::Relu) lo = q(0);
+    if (o.activation == Activation::Relu6) lo = q(0), hi = q(6);
+    if (o.activation == Activation::ReluN1To1) lo = q(-1), hi = q(1);
+    std::vector<int> x(static_cast<size_t>(batches) * h * w * c);
+    for (int& v : x) v = r.uniform(int16 ? -3000 : lowest, int16 ? 3000 : highest);
+    std::vector<int> want;
+    for (int b = 0; b < batches; ++b)
+      for (int oy = 0; oy < out_h; ++oy)
+        for (int ox = 0; ox < out_w; ++ox)
+          for (int ch = 0; ch < c; ++ch) {
+            int m = lowest;
+            for (int fy = 0; fy < o.filter_h; ++fy)
+              for (int fx = 0; fx < o.filter_w; ++fx) {
+                const int iy = oy * o.stride_h - pad_h + fy, ix = ox * o.stride_w - pad_w + fx;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                  m = std::max(m, x[static_cast<size_t>(((b * h + iy) * w + ix) * c + ch)]);
+              }
+            want.push_back(std::clamp(m, lo, hi));
+          }
+    for (const test::IsaVariant& v : test::isa_variants()) {
+      CAPTURE(v.name);
+      const test::ScopedIsaVariant scoped(v);
+      std::vector<int> got;
+      if (int16) {
+        const std::vector<int16_t> x16(x.begin(), x.end());
+        for (int16_t y : test::run_kernel<int16_t>(g, make_max_pool_2d_int8, {test::bytes_of(x16)})) got.push_back(y);
+      } else {
+        const std::vector<int8_t> x8(x.begin(), x.end());
+        for (int8_t y : test::run_kernel<int8_t>(g, make_max_pool_2d_int8, {test::bytes_of(x8)})) got.push_back(y);
+      }
+      CHECK(got == want);
     }
   }
 }
