@@ -40,17 +40,32 @@ void pack_s16(const int8_t* w, int cols, int depth, int kp, T* packed) {
           w[static_cast<long>(c) * depth + k];
 }
 
+// The activation rows a GEMM reads: the depth pair g of row i is the two int16 at pair(i, g).
+struct ContiguousRows {  // rows of kp int16, one after the other (multiply)
+  const int16_t* a;
+  long kp;
+  [[gnu::always_inline]] const int16_t* pair(int i, int g) const { return a + i * kp + 2 * g; }
+  [[gnu::always_inline]] ContiguousRows from(int r) const { return {a + r * kp, kp}; }
+};
+struct GatheredRows {  // row i starts at rows[i], its pair g pair_offset[g] elements on (multiply_gathered)
+  const int16_t* const* rows;
+  const int32_t* pair_offset;
+  [[gnu::always_inline]] const int16_t* pair(int i, int g) const { return rows[i] + pair_offset[g]; }
+  [[gnu::always_inline]] GatheredRows from(int r) const { return {rows + r, pair_offset}; }
+};
+
 // Per row and block of 8 columns, 8 local sums over the depth pairs: the inner loop over the block's columns reads
 // contiguous interleaved pairs, which the compiler vectorises for baseline x86-64 (SSE2 pmaddwd).
-void gemm_s16_portable(const int16_t* a, int rows, const int16_t* packed, int cols, int kp, int32_t* out) {
+template <class Rows>
+void gemm_s16_portable(Rows a, int rows, const int16_t* packed, int cols, int kp, int32_t* out) {
   const int groups = kp / 2;
   for (int r = 0; r < rows; ++r) {
-    const int16_t* ar = a + static_cast<long>(r) * kp;
     for (int b = 0; b < blocks16(cols); ++b) {
       const int16_t* wb = packed + static_cast<long>(b) * groups * kBlock16 * 2;
       int32_t acc[kBlock16] = {};
       for (int g = 0; g < groups; ++g) {
-        const int32_t x0 = ar[2 * g], x1 = ar[2 * g + 1];
+        const int16_t* x = a.pair(r, g);
+        const int32_t x0 = x[0], x1 = x[1];
         const int16_t* wg = wb + g * kBlock16 * 2;
         for (int j = 0; j < kBlock16; ++j) acc[j] += x0 * wg[2 * j] + x1 * wg[2 * j + 1];
       }
@@ -69,9 +84,8 @@ void gemm_s16_portable(const int16_t* a, int rows, const int16_t* packed, int co
 }
 
 // One depth pair g of R rows x NB column blocks (from w0) into `sum`.
-template <int R, int NB, class W>
-[[gnu::always_inline]] __attribute__((target("avx2"))) inline void step_s16(const int16_t* a, int kp, const W* w0,
-                                                                            long block_elems, int g,
+template <int R, int NB, class W, class Rows>
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline void step_s16(Rows a, const W* w0, long block_elems, int g,
                                                                             __m256i (&sum)[R][NB]) {
   __m256i w[NB];
 #pragma GCC unroll 4
@@ -79,7 +93,7 @@ template <int R, int NB, class W>
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i) {
     int32_t pair;
-    std::memcpy(&pair, a + static_cast<long>(i) * kp + 2 * g, 4);
+    std::memcpy(&pair, a.pair(i, g), 4);
     const __m256i x = _mm256_set1_epi32(pair);
 #pragma GCC unroll 4
     for (int n = 0; n < NB; ++n) sum[i][n] = _mm256_add_epi32(sum[i][n], _mm256_madd_epi16(x, w[n]));
@@ -89,9 +103,8 @@ template <int R, int NB, class W>
 // R rows (1..6) x NB column blocks (1, 2 or 4) starting at block `b`. KS = 2 keeps two sets of accumulators, for
 // even and odd depth pairs, summed at the end: with one or two rows, one set would leave too few independent
 // add chains to hide pmaddwd's latency.
-template <int R, int NB, int KS, class W>
-__attribute__((target("avx2"))) void tile_s16(const int16_t* a, int kp, const W* packed, int b, int cols,
-                                              int32_t* out) {
+template <int R, int NB, int KS, class W, class Rows>
+__attribute__((target("avx2"))) void tile_s16(Rows a, int kp, const W* packed, int b, int cols, int32_t* out) {
   const int groups = kp / 2;
   const long block_elems = static_cast<long>(groups) * kBlock16 * 2;
   __m256i acc[KS][R][NB];
@@ -105,9 +118,9 @@ __attribute__((target("avx2"))) void tile_s16(const int16_t* a, int kp, const W*
   int g = 0;
   for (; g + KS <= groups; g += KS) {
 #pragma GCC unroll 2
-    for (int s = 0; s < KS; ++s) step_s16<R, NB>(a, kp, w0, block_elems, g + s, acc[s]);
+    for (int s = 0; s < KS; ++s) step_s16<R, NB>(a, w0, block_elems, g + s, acc[s]);
   }
-  for (; g < groups; ++g) step_s16<R, NB>(a, kp, w0, block_elems, g, acc[0]);
+  for (; g < groups; ++g) step_s16<R, NB>(a, w0, block_elems, g, acc[0]);
   if constexpr (KS == 2) {
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i)
@@ -133,8 +146,8 @@ __attribute__((target("avx2"))) void tile_s16(const int16_t* a, int kp, const W*
 
 // Every column block for `rows` rows: 16 columns per tile for 3..6 rows; two rows with split depth pairs; one row
 // 32 columns per tile with split depth pairs.
-template <int R, int NB, int KS, class W>
-__attribute__((target("avx2"))) void tiles_s16(const int16_t* a, int kp, const W* packed, int cols, int32_t* out) {
+template <int R, int NB, int KS, class W, class Rows>
+__attribute__((target("avx2"))) void tiles_s16(Rows a, int kp, const W* packed, int cols, int32_t* out) {
   const int blocks = blocks16(cols);
   int b = 0;
   for (; b + NB <= blocks; b += NB) tile_s16<R, NB, KS>(a, kp, packed, b, cols, out);
@@ -148,10 +161,11 @@ __attribute__((target("avx2"))) void tiles_s16(const int16_t* a, int kp, const W
 
 // Tiles of one or two rows read each weight once or twice, so they stream the weights: they read the int8 copy
 // (half the bytes; a fully connected layer's weights then stay in L2) and sign-extend it.
-__attribute__((target("avx2"))) void gemm_s16_avx2(const int16_t* a, int rows, const int16_t* packed,
-                                                   const int8_t* packed8, int cols, int kp, int32_t* out) {
+template <class Rows>
+__attribute__((target("avx2"))) void gemm_s16_avx2(Rows a, int rows, const int16_t* packed, const int8_t* packed8,
+                                                   int cols, int kp, int32_t* out) {
   for (int r = 0; r < rows; r += 6) {
-    const int16_t* ar = a + static_cast<long>(r) * kp;
+    const Rows ar = a.from(r);
     int32_t* o = out + static_cast<long>(r) * cols;
     switch (rows - r < 6 ? rows - r : 6) {
       case 1: tiles_s16<1, 4, 2>(ar, kp, packed8, cols, o); break;
@@ -171,8 +185,10 @@ std::atomic<bool> g_unsigned_emulation{false};
 
 void set_unsigned_gemm_emulation(bool on) { g_unsigned_emulation.store(on); }
 
+bool Int8Gemm::takes_unsigned_rows(Isa isa) { return isa == Isa::Avx512Vnni || g_unsigned_emulation.load(); }
+
 Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa)
-    : isa_(isa), unsigned_rows_(isa == Isa::Avx512Vnni || g_unsigned_emulation.load()), depth_(depth), cols_(cols) {
+    : isa_(isa), unsigned_rows_(takes_unsigned_rows(isa)), depth_(depth), cols_(cols) {
   column_sum_.assign(static_cast<size_t>(cols), 0);
   for (int c = 0; c < cols; ++c)
     for (int k = 0; k < depth; ++k) column_sum_[static_cast<size_t>(c)] += w[static_cast<long>(c) * depth + k];
@@ -203,7 +219,7 @@ std::vector<int32_t> Int8Gemm::unsigned_offset_bias(std::span<const int32_t> bia
 
 void Int8Gemm::multiply(const void* a, int rows, int32_t* out) const {
   if (!unsigned_rows_) {
-    const auto* x = static_cast<const int16_t*>(a);
+    const ContiguousRows x{static_cast<const int16_t*>(a), kp_};
 #ifdef TINYOPT_X86
     if (isa_ != Isa::Portable)  // vnni has AVX2
       return gemm_s16_avx2(x, rows, packed_s16_.data(), packed_s8_.data(), cols_, kp_, out);
@@ -213,6 +229,14 @@ void Int8Gemm::multiply(const void* a, int rows, int32_t* out) const {
   const auto* u = static_cast<const uint8_t*>(a);
   if (isa_ == Isa::Avx512Vnni) return vnni::gemm_u8s8_avx512vnni(u, rows, packed_u8_.data(), cols_, kp_, out);
   vnni::gemm_u8s8_portable(u, rows, packed_u8_.data(), cols_, kp_, out);  // the test emulation
+}
+
+void Int8Gemm::multiply_gathered(const int16_t* const* rows, const int32_t* pair_offset, int n, int32_t* out) const {
+  const GatheredRows x{rows, pair_offset};
+#ifdef TINYOPT_X86
+  if (isa_ != Isa::Portable) return gemm_s16_avx2(x, n, packed_s16_.data(), packed_s8_.data(), cols_, kp_, out);
+#endif
+  gemm_s16_portable(x, n, packed_s16_.data(), cols_, kp_, out);
 }
 
 }  // namespace tinyopt

@@ -47,6 +47,12 @@ class Int8Gemm {
 
   // out [rows][cols] = rows x weights^T; `a` holds `rows` rows of row_stride() elements of the kind above.
   void multiply(const void* a, int rows, int32_t* out) const;
+  // The same for int16 rows (unsigned_rows() false) that are not stored one after the other: depth pair g of row r
+  // is the two int16 at rows[r] + pair_offset[g], g < row_stride() / 2 (an implicit im2col: the convolution's
+  // receptive fields read in place from a padded image).
+  void multiply_gathered(const int16_t* const* rows, const int32_t* pair_offset, int n, int32_t* out) const;
+  // Whether an Int8Gemm made for `isa` now takes uint8 rows.
+  static bool takes_unsigned_rows(Isa isa);
 
  private:
   Isa isa_ = Isa::Portable;

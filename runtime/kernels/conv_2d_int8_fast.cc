@@ -12,6 +12,7 @@
 
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/conv_2d_int8.h"
+#include "runtime/kernels/conv_2d_int8_padded_image.h"
 #include "runtime/kernels/int8_kernels.h"
 #include "runtime/quantized_gemm.h"
 #include "runtime/quantized_prepare.h"
@@ -217,37 +218,73 @@ Im2col<T> im2col_for(Isa isa) {
   return im2col_portable<T>;
 }
 
+// The implicit im2col (conv_2d_int8_padded_image.h) serves int16 GEMM rows for every convolution but the
+// pointwise one, whose rows already are the input; uint8 rows (the VNNI layout) take the im2col copy.
+bool reads_padded_image(const ConvInt8Params& p, Isa isa) {
+  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
+                         p.pad_w == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
+  // The offsets within a receptive field are int32.
+  const long field = (static_cast<long>(p.filter_h) * p.dilation_h + 1) * (p.in_w + p.filter_w * p.dilation_w) * p.in_c;
+  return !pointwise && !Int8Gemm::takes_unsigned_rows(isa) && field < (1L << 30);
+}
+
 class Conv2DInt8Fast final : public Kernel {
  public:
-  Conv2DInt8Fast(ConvInt8Params p, const int8_t* filter)
-      : p_(std::move(p)), gemm_(filter, p_.out_c, p_.filter_h * p_.filter_w * p_.in_c) {
+  Conv2DInt8Fast(ConvInt8Params p, const int8_t* filter, Isa isa = active_isa())
+      : p_(std::move(p)), padded_(reads_padded_image(p_, isa)) {
+    if (padded_) {
+      layout_ = padded_image_layout(p_, filter);
+      gemm_ = Int8Gemm(layout_.filter.data(), p_.out_c, static_cast<int>(2 * layout_.pair_offset.size()), isa);
+      layout_.filter = {};  // packed into gemm_
+    } else {
+      gemm_ = Int8Gemm(filter, p_.out_c, p_.filter_h * p_.filter_w * p_.in_c, isa);
+    }
     depth_ = gemm_.depth();
     kp_ = gemm_.row_stride();
+    im2col_s16_ = im2col_for<int16_t>(gemm_.isa());
+    im2col_u8_ = im2col_for<uint8_t>(gemm_.isa());
     std::vector<int32_t> bias(static_cast<size_t>(p_.out_c), 0);
     for (size_t oc = 0; oc < p_.bias.size(); ++oc) bias[oc] = static_cast<int32_t>(p_.bias[oc]);
     bias32_ = gemm_.unsigned_offset_bias(bias, -p_.input_offset);
     shift32_.assign(p_.shift.begin(), p_.shift.end());
   }
 
+  // Accumulators first, then the im2col rows, or the row pointers and the padded image.
   size_t scratch_bytes() const override {
-    return kRowsPerBlock * gemm_.row_bytes() + static_cast<size_t>(kRowsPerBlock) * p_.out_c * sizeof(int32_t);
+    const size_t acc = static_cast<size_t>(kRowsPerBlock) * p_.out_c * sizeof(int32_t);
+    if (padded_)
+      return acc + kRowsPerBlock * sizeof(const int16_t*) + static_cast<size_t>(layout_.elements) * sizeof(int16_t);
+    return acc + kRowsPerBlock * gemm_.row_bytes();
   }
 
   void eval(const OpBuffers& io) const override {
     const auto* input = reinterpret_cast<const int8_t*>(io.inputs[0]);
     auto* output = reinterpret_cast<int8_t*>(io.outputs[0]);
-    uint8_t* cols = io.scratch.data();
-    auto* acc = reinterpret_cast<int32_t*>(io.scratch.data() + kRowsPerBlock * gemm_.row_bytes());
+    auto* acc = reinterpret_cast<int32_t*>(io.scratch.data());
+    uint8_t* after_acc = io.scratch.data() + static_cast<size_t>(kRowsPerBlock) * p_.out_c * sizeof(int32_t);
     const long pixels = static_cast<long>(p_.batches) * p_.out_h * p_.out_w;
+    if (padded_) {
+      auto* rows = reinterpret_cast<const int16_t**>(after_acc);
+      auto* image = reinterpret_cast<int16_t*>(after_acc + kRowsPerBlock * sizeof(const int16_t*));
+      fill_padded_image(gemm_.isa(), p_, layout_, input, image);
+      PaddedPixelWalk walk(p_, layout_);
+      for (long start = 0; start < pixels; start += kRowsPerBlock) {
+        const int n = static_cast<int>(std::min<long>(kRowsPerBlock, pixels - start));
+        for (int r = 0; r < n; ++r) rows[r] = image + walk.next();
+        gemm_.multiply_gathered(rows, layout_.pair_offset.data(), n, acc);
+        requantize(acc, n, output + start * p_.out_c);
+      }
+      return;
+    }
     const bool u8 = gemm_.unsigned_rows();
     for (long start = 0; start < pixels; start += kRowsPerBlock) {
       const int rows = static_cast<int>(std::min<long>(kRowsPerBlock, pixels - start));
       if (u8)
-        im2col_u8_(p_, depth_, kp_, input, start, rows, static_cast<uint8_t>(128 - p_.input_offset), 128, cols);
+        im2col_u8_(p_, depth_, kp_, input, start, rows, static_cast<uint8_t>(128 - p_.input_offset), 128, after_acc);
       else
         im2col_s16_(p_, depth_, kp_, input, start, rows, int16_t{0}, p_.input_offset,
-                    reinterpret_cast<int16_t*>(cols));
-      gemm_.multiply(cols, rows, acc);
+                    reinterpret_cast<int16_t*>(after_acc));
+      gemm_.multiply(after_acc, rows, acc);
       requantize(acc, rows, output + start * p_.out_c);
     }
   }
@@ -260,10 +297,12 @@ class Conv2DInt8Fast final : public Kernel {
   }
 
   ConvInt8Params p_;
+  bool padded_ = false;           // implicit im2col over a padded image (else im2col rows)
+  PaddedImageLayout layout_;      // when padded_
   Int8Gemm gemm_;                 // the weights, packed for the active ISA's GEMM
   int depth_ = 0, kp_ = 0;        // im2col row: depth_ values, kp_ elements
-  Im2col<int16_t> im2col_s16_ = im2col_for<int16_t>(gemm_.isa());  // the loops of the ISA prepared for
-  Im2col<uint8_t> im2col_u8_ = im2col_for<uint8_t>(gemm_.isa());
+  Im2col<int16_t> im2col_s16_ = nullptr;  // the loops of the ISA prepared for
+  Im2col<uint8_t> im2col_u8_ = nullptr;
   std::vector<int32_t> bias32_;   // bias, with the uint8 offset correction when the GEMM takes uint8 rows
   std::vector<int32_t> shift32_;
 };
