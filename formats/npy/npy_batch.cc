@@ -44,16 +44,27 @@ int64_t quantize_into(const NpyArray& a, int64_t first, int64_t n, const QuantPa
   // clamped quotient converts to int64 exactly, so std::round (a libm call per element) becomes a truncation and a
   // comparison of the exact fraction: round half away from zero, as TFLite's reference QUANTIZE (std::round) does.
   const double t_lo = lo - zp - 1, t_hi = hi - zp + 1;
+  if (zp < lo || zp > hi) {  // never from a model the readers accept; the plain definition, without int32 bounds
+    for (int64_t i = 0; i < n; ++i) {
+      const double x = element_as_double(a, first + i);
+      if (std::isnan(x)) return i;
+      const Q qv = static_cast<Q>(std::clamp(std::round(x / scale) + zp, lo, hi));
+      std::memcpy(out + i * sizeof(Q), &qv, sizeof(Q));
+    }
+    return -1;
+  }
   // No branches on the data (a < b ? a : b is exactly minsd; integer min/max are cmov): real data's fractions
   // would mispredict every other element.
-  const int64_t zp_int = q.zero_point_at(0), lo_int = std::numeric_limits<Q>::min(), hi_int = std::numeric_limits<Q>::max();
+  // int32 arithmetic after the clamp (|t| < 2^16 + 2^15): the loop vectorises (cvttpd2dq), where an int64
+  // conversion would not.
+  const int32_t zp_int = q.zero_point_at(0), lo_int = std::numeric_limits<Q>::min(), hi_int = std::numeric_limits<Q>::max();
   auto quantize = [&](double x) {
     double t = x / scale;
     t = t < t_hi ? t : t_hi;
     t = t > t_lo ? t : t_lo;
-    const int64_t r = static_cast<int64_t>(t);
+    const int32_t r = static_cast<int32_t>(t);
     const double frac = t - static_cast<double>(r);  // exact: |t| < 2^52
-    const int64_t v = r + static_cast<int64_t>(frac >= 0.5) - static_cast<int64_t>(frac <= -0.5) + zp_int;
+    const int32_t v = r + static_cast<int32_t>(frac >= 0.5) - static_cast<int32_t>(frac <= -0.5) + zp_int;
     return static_cast<Q>(std::min(std::max(v, lo_int), hi_int));
   };
   if (a.dtype == DType::Float32) {  // the common case: NaNs found first, then a loop without a dtype switch
