@@ -9,6 +9,8 @@
 // remainder/threshold correction of rounding_divide_by_pot.
 #include "runtime/quantized_requantize.h"
 
+#include <algorithm>
+
 #include "runtime/fixed_point.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -58,10 +60,14 @@ __attribute__((target("avx2"))) inline Channels8 load_channels(const RequantizeC
   return ch;
 }
 
-// 8 accumulators of 8 channels to int32 outputs in [act_min, act_max].
-__attribute__((target("avx2"))) inline __m256i requantize8(const Channels8& ch, __m256i acc, __m256i offset, __m256i lo,
-                                                          __m256i hi) {
-  __m256i x = _mm256_sllv_epi32(_mm256_add_epi32(acc, ch.bias), ch.left);
+// 8 accumulators of 8 channels to int32 outputs in [act_min, act_max]. kLeft: some channel shifts left (a
+// multiplier above 1); without, the shift by 0 is skipped.
+template <bool kLeft>
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline __m256i requantize8(const Channels8& ch, __m256i acc,
+                                                                                 __m256i offset, __m256i lo,
+                                                                                 __m256i hi) {
+  __m256i x = _mm256_add_epi32(acc, ch.bias);
+  if constexpr (kLeft) x = _mm256_sllv_epi32(x, ch.left);
   x = srdhm(x, ch.multiplier, ch.multiplier_odd);
   // rounding_divide_by_pot(x, right): threshold = mask / 2 + (x < 0).
   const __m256i remainder = _mm256_and_si256(x, ch.mask);
@@ -78,18 +84,35 @@ __attribute__((target("avx2"))) inline void store8(__m256i x, int8_t* o) {
   _mm_storel_epi64(reinterpret_cast<__m128i*>(o), p8);
 }
 
+// 16 int32 lanes (a: channels 0..7, b: 8..15) already in [-128, 127] to 16 int8 at o: one pack pair for both.
+__attribute__((target("avx2"))) inline void store16(__m256i a, __m256i b, int8_t* o) {
+  // packs works per 128-bit half: a0-3 b0-3 | a4-7 b4-7; the permute puts a0-7 in the low half, b0-7 in the high.
+  const __m256i p16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+  const __m128i p8 = _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), p8);
+}
+
+template <bool kLeft>
 __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q, const int32_t* acc, int rows,
                                                      int8_t* out) {
   const int C = q.channels;
-  const int vec_end = C / 8 * 8;
+  const int vec16_end = C / 16 * 16, vec_end = C / 8 * 8;
   const __m256i offset = _mm256_set1_epi32(q.output_offset);
   const __m256i lo = _mm256_set1_epi32(q.act_min), hi = _mm256_set1_epi32(q.act_max);
-  for (int c = 0; c < vec_end; c += 8) {
+  for (int c = 0; c < vec16_end; c += 16) {  // 16 channels a row: one store
+    const Channels8 c0 = load_channels(q, c), c1 = load_channels(q, c + 8);
+    const int32_t* a = acc + c;
+    int8_t* o = out + c;
+    for (int r = 0; r < rows; ++r, a += C, o += C)
+      store16(requantize8<kLeft>(c0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), offset, lo, hi),
+              requantize8<kLeft>(c1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 8)), offset, lo, hi), o);
+  }
+  for (int c = vec16_end; c < vec_end; c += 8) {
     const Channels8 ch = load_channels(q, c);
     const int32_t* a = acc + c;
     int8_t* o = out + c;
     for (int r = 0; r < rows; ++r, a += C, o += C)
-      store8(requantize8(ch, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), offset, lo, hi), o);
+      store8(requantize8<kLeft>(ch, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), offset, lo, hi), o);
   }
   if (vec_end == C) return;
   for (int r = 0; r < rows; ++r)
@@ -105,7 +128,10 @@ __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q
 
 void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out) {
 #ifdef TINYOPT_X86
-  if (isa != Isa::Portable) return requantize_avx2(q, acc, rows, out);
+  if (isa != Isa::Portable) {
+    const bool left = std::any_of(q.shift, q.shift + q.channels, [](int32_t s) { return s > 0; });
+    return left ? requantize_avx2<true>(q, acc, rows, out) : requantize_avx2<false>(q, acc, rows, out);
+  }
 #endif
   (void)isa;
   requantize_scalar(q, acc, rows, out);
