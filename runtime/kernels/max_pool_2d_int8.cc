@@ -96,11 +96,22 @@ __attribute__((target("avx2"))) void max_pool_avx2(const Pool2DInt8Params& p, co
         const int wh = fy1 - fy0, ww = fx1 - fx0;
         const T* window = wh > 0 && ww > 0 ? input + ((static_cast<long>(b) * in_h + iy0 + fy0) * in_w + ix0 + fx0) * C
                                            : input;
-        for (int c = 0; c < c_blocks; c += kLanes) {
-          typename L::V m = lowest;
-          for (int fy = 0; fy < wh; ++fy)
-            for (int fx = 0; fx < ww; ++fx) m = L::max(m, L::load(window + (static_cast<long>(fy) * in_w + fx) * C + c));
-          L::store(out + c, L::min(L::max(m, vlo), vhi));
+        if (wh == 2 && ww == 2) {  // the common 2x2 window inside the image, unrolled
+          const T* r0 = window;
+          const T* r1 = window + static_cast<long>(in_w) * C;
+          for (int c = 0; c < c_blocks; c += kLanes) {
+            const typename L::V m = L::max(L::max(L::load(r0 + c), L::load(r0 + C + c)),
+                                           L::max(L::load(r1 + c), L::load(r1 + C + c)));
+            L::store(out + c, L::min(L::max(m, vlo), vhi));
+          }
+        } else {
+          for (int c = 0; c < c_blocks; c += kLanes) {
+            typename L::V m = lowest;
+            for (int fy = 0; fy < wh; ++fy)
+              for (int fx = 0; fx < ww; ++fx)
+                m = L::max(m, L::load(window + (static_cast<long>(fy) * in_w + fx) * C + c));
+            L::store(out + c, L::min(L::max(m, vlo), vhi));
+          }
         }
         for (int c = c_blocks; c < C; ++c) {
           T m = std::numeric_limits<T>::lowest();
