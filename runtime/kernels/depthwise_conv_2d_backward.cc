@@ -6,6 +6,11 @@
 // Backward walks the same windows: dW[ky,kx,oc] += dZ * X, dX[.., c] += dZ * W. The innermost loop runs over
 // contiguous channels so it vectorises; the order of accumulation is fixed. The loops are compiled for baseline
 // x86-64 and for AVX2 (TINYOPT_TARGET_AVX2, no FMA), picked by the active ISA, with the same per-element order.
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "ir/shape_inference.h"
 #include "runtime/cpu_features.h"
 #include "runtime/backward_kernel.h"
@@ -19,6 +24,9 @@ using Float8 = float __attribute__((vector_size(32), aligned(4)));
 
 [[gnu::always_inline]] inline void multiply_add8(const float* g, const float* v, float* acc) {
   *reinterpret_cast<Float8*>(acc) += *reinterpret_cast<const Float8*>(g) * *reinterpret_cast<const Float8*>(v);
+}
+[[gnu::always_inline]] inline void add8(const float* g, float* acc) {
+  *reinterpret_cast<Float8*>(acc) += *reinterpret_cast<const Float8*>(g);
 }
 
 class DepthwiseConv2DBackward final : public BackwardKernel {
@@ -43,6 +51,7 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
     float* dwt = grad_or_null(io, 1);
     float* db = grad_or_null(io, 2);
 
+    if (mult == 1 && co % 8 == 0) return rows_body(dz, x, filter, dx, dwt, db);
     for (int b = 0; b < n; ++b)
       for (int y = 0; y < oh; ++y)
         for (int xo = 0; xo < ow; ++xo) {
@@ -58,13 +67,6 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
               const int64_t in_off = ((int64_t{b} * h + iy) * w + ix) * cin;
               const int64_t f_off = (int64_t{ky} * kw + kx) * co;
               if (mult == 1) {
-                if (co % 8 == 0) {  // whole vectors of 8 channels, no alias checks or remainder loops per tap
-                  for (int c = 0; c < co; c += 8) {
-                    if (dwt) multiply_add8(g + c, x + in_off + c, dwt + f_off + c);
-                    if (dx) multiply_add8(g + c, filter + f_off + c, dx + in_off + c);
-                  }
-                  continue;
-                }
                 if (dwt) {
                   float* dwp = dwt + f_off;
                   const float* xp = x + in_off;
@@ -86,6 +88,97 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
             }
           }
         }
+  }
+
+  // Calls f(std::integral_constant<int, B>, c0) for chunks of B = 8, 4, 2, 1 vectors of 8 channels covering
+  // [0, co): the sums of a chunk live in registers (a runtime count would keep them in memory).
+  template <class F>
+  [[gnu::always_inline]] static inline void for_channel_chunks(int co, F&& f) {
+    int c0 = 0;
+    for (; c0 + 64 <= co; c0 += 64) f(std::integral_constant<int, 8>{}, c0);
+    if (c0 + 32 <= co) f(std::integral_constant<int, 4>{}, c0), c0 += 32;
+    if (c0 + 16 <= co) f(std::integral_constant<int, 2>{}, c0), c0 += 16;
+    if (c0 + 8 <= co) f(std::integral_constant<int, 1>{}, c0);
+  }
+
+  // Depth multiplier 1, whole vectors of 8 channels: each gradient element is summed in registers and stored
+  // once, its terms taken in the order of the per-pixel loop above, so the sums are the same bits.
+  //   dW[ky, kx, c]: per output row (b, y) and tap, over the row's pixels xo ascending; up to 64 channels (8
+  //                  independent sums) at a time, so the adds do not wait on each other.
+  //   dX[b, iy, ix, c]: gathered per input pixel. In the loop above its terms arrive in (y, xo) order, each (y, xo)
+  //                  giving at most one tap (ky, kx); y ascends as ky descends, xo as kx descends.
+  //   db: per pixel, as above.
+  [[gnu::always_inline]] inline void rows_body(const float* dz, const float* x, const float* filter, float* dx,
+                                               float* dwt, float* db) const {
+    const int co = cout();
+    for (int b = 0; b < n; ++b)
+      for (int y = 0; y < oh; ++y) {
+        const float* grow = dz + (int64_t{b} * oh + y) * ow * co;
+        if (db)
+          for (int xo = 0; xo < ow; ++xo)
+            for (int c = 0; c < co; c += 8) add8(grow + int64_t{xo} * co + c, db + c);
+        if (!dwt) continue;
+        for (int ky = 0; ky < kh; ++ky) {
+          const int iy = y * sh - pad_top + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          const float* xrow = x + (int64_t{b} * h + iy) * w * cin;
+          for (int kx = 0; kx < kw; ++kx) {
+            float* dw_tap = dwt + (int64_t{ky} * kw + kx) * co;
+            for_channel_chunks(co, [&](auto blocks, int c0) {
+              constexpr int B = decltype(blocks)::value;
+              Float8 acc[B];
+              for (int j = 0; j < B; ++j) acc[j] = *reinterpret_cast<const Float8*>(dw_tap + c0 + 8 * j);
+              for (int xo = 0; xo < ow; ++xo) {
+                const int ix = xo * sw - pad_left + kx * dw;
+                if (ix < 0 || ix >= w) continue;
+                const float* g = grow + int64_t{xo} * co + c0;
+                const float* xp = xrow + int64_t{ix} * cin + c0;
+                for (int j = 0; j < B; ++j)
+                  acc[j] += *reinterpret_cast<const Float8*>(g + 8 * j) * *reinterpret_cast<const Float8*>(xp + 8 * j);
+              }
+              for (int j = 0; j < B; ++j) *reinterpret_cast<Float8*>(dw_tap + c0 + 8 * j) = acc[j];
+            });
+          }
+        }
+      }
+    if (!dx) return;
+    // Per input row iy, the (y, ky) with y * sh - pad_top + ky * dh = iy, y ascending; per column the same (xo, kx).
+    const std::vector<std::vector<std::pair<int, int>>> row_taps = input_taps(h, oh, kh, sh, dh, pad_top);
+    const std::vector<std::vector<std::pair<int, int>>> col_taps = input_taps(w, ow, kw, sw, dw, pad_left);
+    for (int b = 0; b < n; ++b)
+      for (int iy = 0; iy < h; ++iy)
+        for (int ix = 0; ix < w; ++ix) {
+          float* dxp = dx + ((int64_t{b} * h + iy) * w + ix) * cin;
+          for_channel_chunks(co, [&](auto blocks, int c0) {
+            constexpr int B = decltype(blocks)::value;
+            Float8 acc[B];
+            for (int j = 0; j < B; ++j) acc[j] = *reinterpret_cast<const Float8*>(dxp + c0 + 8 * j);
+            for (const auto& [y, ky] : row_taps[static_cast<size_t>(iy)]) {
+              const float* grow = dz + (int64_t{b} * oh + y) * ow * co + c0;
+              const float* frow = filter + int64_t{ky} * kw * co + c0;
+              for (const auto& [xo, kx] : col_taps[static_cast<size_t>(ix)]) {
+                const float* g = grow + int64_t{xo} * co;
+                const float* fp = frow + int64_t{kx} * co;
+                for (int j = 0; j < B; ++j)
+                  acc[j] += *reinterpret_cast<const Float8*>(g + 8 * j) * *reinterpret_cast<const Float8*>(fp + 8 * j);
+              }
+            }
+            for (int j = 0; j < B; ++j) *reinterpret_cast<Float8*>(dxp + c0 + 8 * j) = acc[j];
+          });
+        }
+  }
+
+  // For each input coordinate i in [0, size), the (output coordinate o, tap k) pairs with
+  // o * stride - pad + k * dilation = i, o ascending.
+  static std::vector<std::vector<std::pair<int, int>>> input_taps(int size, int out_size, int taps, int stride,
+                                                                  int dilation, int pad) {
+    std::vector<std::vector<std::pair<int, int>>> out(static_cast<size_t>(size));
+    for (int o = 0; o < out_size; ++o)
+      for (int k = 0; k < taps; ++k) {
+        const int i = o * stride - pad + k * dilation;
+        if (i >= 0 && i < size) out[static_cast<size_t>(i)].emplace_back(o, k);
+      }
+    return out;  // o ascends within each list: the outer loop runs over o
   }
 };
 
