@@ -54,6 +54,23 @@ TEST_CASE("backward DEPTHWISE_CONV_2D: multipliers 1 and 2, strides, dilation, V
   }
 }
 
+TEST_CASE("backward DEPTHWISE_CONV_2D: multiplier 1 on whole vectors of 8 channels (register sums, gathered input)") {
+  // 8, 24 (2 + 1 vectors) and 72 (8 + 1) channels, with strides, unequal dilations, VALID and SAME borders.
+  struct Case { int channels; WindowSpec spec; };
+  const Case cases[] = {
+      {8, {}},
+      {24, {.stride_h = 2, .stride_w = 1, .padding = Padding::Valid}},
+      {24, {.activation = Activation::Relu, .dilation_h = 1, .dilation_w = 2}},
+      {72, {.stride_h = 2, .stride_w = 2}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.channels);
+    ModelBuilder b(5);
+    TensorId x = b.input("x", {1, 5, 6, c.channels});
+    check_gradients(build(b, b.depthwise_conv_2d(x, 3, 3, 1, c.spec)), {.input_scale = 3.f});
+  }
+}
+
 TEST_CASE("backward FULLY_CONNECTED: plain, fused RELU and RELU_N1_TO_1, rank-4 input flattened") {
   for (Activation a : {Activation::None, Activation::Relu, Activation::ReluN1To1}) {
     ModelBuilder b(5);
