@@ -1,12 +1,17 @@
-// runtime/kernels/conv_2d_int8_fast.cc: CONV_2D int8, fast variant: im2col, then the integer GEMM of
-// runtime/quantized_gemm.h, then per-channel requantization. The rows are what the GEMM variant of the active ISA
-// takes: int16 (x - input zero point), padded taps 0; or uint8 (x + 128), padded taps 128 + zero point, i.e. 0
-// after the offset correction folded into the bias. Either way a padded tap contributes 0, as "skip the tap" does
-// in the reference kernel, so the int32 accumulator equals the reference's and the outputs are bit-identical.
-// im2col copies contiguous runs: a 1x1 convolution with stride 1 and no padding converts the block's pixels in one
-// loop (its rows are the NHWC input itself); otherwise each filter row inside the image is one run of
-// filter_w * in_c values (dilation 1). The loops are compiled for baseline x86-64 and for AVX2 from one body, and
-// the kernel keeps the one of the ISA active when prepared. 16x8 and grouped convolutions use the reference kernel.
+// runtime/kernels/conv_2d_int8_fast.cc: CONV_2D int8, fast variant: the integer GEMM of runtime/quantized_gemm.h
+// over the receptive fields, then per-channel requantization, in blocks of 64 output pixels. The rows are what the
+// GEMM variant of the active ISA takes: int16 (x - input zero point), padded taps 0; or uint8 (x + 128), padded
+// taps 128 + zero point, i.e. 0 after the offset correction folded into the bias. Either way a padded tap
+// contributes 0, as "skip the tap" does in the reference kernel, so the int32 accumulator equals the reference's
+// and the outputs are bit-identical. Three ways to the rows:
+//   - int16 rows, any filter but the pointwise one: read in place from a zero-padded widened copy of the input
+//     (conv_2d_int8_padded_image.h), no im2col copy;
+//   - a 1x1 convolution with stride 1 and no padding: the block's pixels converted in one loop (its rows are the
+//     NHWC input itself);
+//   - uint8 rows (the VNNI layout): im2col, each filter row inside the image one run of filter_w * in_c values
+//     (dilation 1), interior pixels of an output row copied without per-pixel checks.
+// The loops are compiled for baseline x86-64 and for AVX2 from one body, and the kernel keeps the one of the ISA
+// active when prepared. 16x8 and grouped convolutions use the reference kernel.
 #include <algorithm>
 #include <cstring>
 
