@@ -9,8 +9,6 @@
 // remainder/threshold correction of rounding_divide_by_pot.
 #include "runtime/quantized_requantize.h"
 
-#include <algorithm>
-
 #include "runtime/fixed_point.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,8 +127,7 @@ __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q
 void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out) {
 #ifdef TINYOPT_X86
   if (isa != Isa::Portable) {
-    const bool left = std::any_of(q.shift, q.shift + q.channels, [](int32_t s) { return s > 0; });
-    return left ? requantize_avx2<true>(q, acc, rows, out) : requantize_avx2<false>(q, acc, rows, out);
+    return q.any_left_shift ? requantize_avx2<true>(q, acc, rows, out) : requantize_avx2<false>(q, acc, rows, out);
   }
 #endif
   (void)isa;

@@ -17,7 +17,16 @@ struct RequantizeChannels {
   const int32_t* shift;       // [channels], each in [-31, 30]
   int channels;
   int32_t output_offset, act_min, act_max;
+  // Whether some shift is > 0 (a multiplier above 1): false lets the AVX2 loop skip the left shift. Kernels set it
+  // once at prepare (requantize_any_left_shift); true is always correct.
+  bool any_left_shift = true;
 };
+
+inline bool requantize_any_left_shift(const int32_t* shift, int channels) {
+  for (int c = 0; c < channels; ++c)
+    if (shift[c] > 0) return true;
+  return false;
+}
 
 void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out);
 

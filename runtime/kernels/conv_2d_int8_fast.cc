@@ -252,6 +252,7 @@ class Conv2DInt8Fast final : public Kernel {
     for (size_t oc = 0; oc < p_.bias.size(); ++oc) bias[oc] = static_cast<int32_t>(p_.bias[oc]);
     bias32_ = gemm_.unsigned_offset_bias(bias, -p_.input_offset);
     shift32_.assign(p_.shift.begin(), p_.shift.end());
+    any_left_shift_ = requantize_any_left_shift(shift32_.data(), p_.out_c);
   }
 
   // Accumulators first, then the im2col rows, or the row pointers and the padded image.
@@ -297,7 +298,7 @@ class Conv2DInt8Fast final : public Kernel {
  private:
   void requantize(const int32_t* acc, int rows, int8_t* out) const {
     const RequantizeChannels q{bias32_.data(), p_.multiplier.data(), shift32_.data(), p_.out_c, p_.output_offset,
-                               p_.act_min, p_.act_max};
+                               p_.act_min, p_.act_max, any_left_shift_};
     requantize_rows(gemm_.isa(), q, acc, rows, out);
   }
 
@@ -310,6 +311,7 @@ class Conv2DInt8Fast final : public Kernel {
   Im2col<uint8_t> im2col_u8_ = nullptr;
   std::vector<int32_t> bias32_;   // bias, with the uint8 offset correction when the GEMM takes uint8 rows
   std::vector<int32_t> shift32_;
+  bool any_left_shift_ = true;  // some shift32_ > 0 (requantize_any_left_shift)
 };
 
 }  // namespace

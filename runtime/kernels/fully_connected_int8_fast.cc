@@ -28,6 +28,7 @@ class FullyConnectedInt8Fast final : public Kernel {
       multiplier32_.push_back(p_.multiplier_at(u));
       shift32_.push_back(p_.shift_at(u));
     }
+    any_left_shift_ = requantize_any_left_shift(shift32_.data(), p_.units);
   }
 
   size_t scratch_bytes() const override {
@@ -54,7 +55,7 @@ class FullyConnectedInt8Fast final : public Kernel {
     }
     gemm_.multiply(rows, p_.batches, acc);
     const RequantizeChannels q{bias32_.data(), multiplier32_.data(), shift32_.data(), p_.units, p_.output_offset,
-                               p_.act_min, p_.act_max};
+                               p_.act_min, p_.act_max, any_left_shift_};
     requantize_rows(gemm_.isa(), q, acc, p_.batches, output);
   }
 
@@ -66,6 +67,7 @@ class FullyConnectedInt8Fast final : public Kernel {
   Int8Gemm gemm_;                // the weights, packed for the active ISA's GEMM
   std::vector<int32_t> bias32_;  // bias, with the uint8 offset correction when the GEMM takes uint8 rows
   std::vector<int32_t> multiplier32_, shift32_;
+  bool any_left_shift_ = true;  // some shift32_ > 0 (requantize_any_left_shift)
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // tests/runtime/quantized_requantize_test.cc: the vectorised per-channel output stage (runtime/quantized_requantize.h)
 // of every supported ISA against fxp::multiply_by_quantized_multiplier on seeded random accumulators, biases,
-// multipliers (0 or in [2^30, 2^31)) and shifts in [-31, 20], channel counts that are and are not
-// multiples of 8, and the rounding ties of both roundings (accumulators that are multiples of powers of two).
+// multipliers (0 or in [2^30, 2^31)) and shifts in [-31, 20] (and all <= 0: the loop without the left shift),
+// channel counts that are and are not multiples of 8 and 16, and the rounding ties of both roundings (accumulators that are multiples of powers of two).
 #include <algorithm>
 #include <random>
 #include <vector>
@@ -19,11 +19,13 @@ TEST_CASE("requantize_rows: every ISA equals multiply_by_quantized_multiplier, c
   constexpr uint32_t kSeed = 1202;
   std::mt19937 gen(kSeed);
   auto uniform = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(gen); };
-  for (int channels : {1, 7, 8, 16, 21, 64}) {
+  for (const bool right_only : {false, true})  // right_only: no channel shifts left, the loop without the shift
+  for (int channels : {1, 7, 8, 16, 21, 40, 64}) {
+    CAPTURE(right_only);
     const int rows = 40;
     std::vector<int32_t> bias(channels), multiplier(channels), shift(channels);
     for (int c = 0; c < channels; ++c) {
-      shift[c] = static_cast<int32_t>(uniform(-31, 20));  // real left shifts are small
+      shift[c] = static_cast<int32_t>(uniform(-31, right_only ? 0 : 20));  // real left shifts are small
       // |acc + bias| < 2^(29 - left shift): the shifted sum and the result stay far from int32 overflow.
       const int room = std::max(0, 27 - std::max(0, shift[c]));
       bias[c] = static_cast<int32_t>(uniform(-(int64_t{1} << room), int64_t{1} << room));
@@ -39,7 +41,12 @@ TEST_CASE("requantize_rows: every ISA equals multiply_by_quantized_multiplier, c
       acc[i] = v;
     }
     const int32_t offset = static_cast<int32_t>(uniform(-128, 127));
-    const RequantizeChannels q{bias.data(), multiplier.data(), shift.data(), channels, offset, -128, 127};
+    // The left-shift loop must run when shifts may be positive: channel 0 shifts left by 1 if none drew one
+    // (its accumulators stay below 2^28, far from overflow).
+    if (!right_only && !requantize_any_left_shift(shift.data(), channels)) shift[0] = 1;
+    const RequantizeChannels q{bias.data(), multiplier.data(), shift.data(), channels, offset, -128, 127,
+                               requantize_any_left_shift(shift.data(), channels)};
+    CHECK(q.any_left_shift == !right_only);
     std::vector<int8_t> want(acc.size());
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < channels; ++c) {
