@@ -139,12 +139,17 @@ template <class T>
     const bool rows_inside = iy0 >= 0 && iy0 + (filter_h - 1) * dilation_h < in_h;
     int n = rows_inside && ox >= ox_in0 && ox < ox_in1 ? std::min(ox_in1 - ox, rows - r) : 0;
     if (n > 0 && run < kConvertWidth) {
-      // The segment's last pixel reads 16 values from its last filter row and writes 16 from its last run: when
-      // that passes the input's or the block's end, it takes the generic path below.
-      const int8_t* last_src = input + (static_cast<long>(b) * in_h + iy0) * in_w * in_c + static_cast<long>(ix0) * in_c +
-                               (n - 1) * src_step + (filter_h - 1) * row_step;
-      const T* last_dst = row + static_cast<long>(n - 1) * kp + (filter_h - 1) * run;
-      if (last_src + kConvertWidth > input_end || last_dst + kConvertWidth > cols_end) --n;
+      // Pixel i of the segment reads 16 values from its last filter row and writes 16 from its last run, both
+      // further on for each later pixel: the pixels whose 16 would pass the input's or the block's end are cut
+      // off the segment and take the generic path below.
+      const long first_src = (static_cast<long>(b) * in_h + iy0) * in_w * in_c + static_cast<long>(ix0) * in_c +
+                             (filter_h - 1) * row_step;  // pixel 0's last filter row, from the input's start
+      const long first_dst = (filter_h - 1) * run + (row - cols);  // its last run, from the block's start
+      const long input_room = (input_end - input) - kConvertWidth - first_src;
+      const long block_room = (cols_end - cols) - kConvertWidth - first_dst;
+      const long fit_src = input_room < 0 ? 0 : (src_step > 0 ? input_room / src_step + 1 : n);
+      const long fit_dst = block_room < 0 ? 0 : block_room / kp + 1;
+      n = static_cast<int>(std::min<long>({n, fit_src, fit_dst}));
     }
     if (n > 0) {
       const int8_t* src = input + (static_cast<long>(b) * in_h + iy0) * in_w * in_c + static_cast<long>(ix0) * in_c;

@@ -7,6 +7,7 @@
 // contiguous channels so it vectorises; the order of accumulation is fixed. The loops are compiled for baseline
 // x86-64 and for AVX2 (TINYOPT_TARGET_AVX2, no FMA), picked by the active ISA, with the same per-element order.
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -18,15 +19,25 @@
 namespace tinyopt {
 namespace {
 
-// 8 floats as one GCC vector (unaligned): one ymm operation in the AVX2 copy, two xmm ones in the baseline copy,
-// the same multiply and add per lane either way.
-using Float8 = float __attribute__((vector_size(32), aligned(4)));
+// 8 floats as one GCC vector: one ymm operation in the AVX2 copy, two xmm ones in the baseline copy, the same
+// multiply and add per lane either way. Loaded and stored through memcpy (unaligned moves): the arrays are only
+// float-aligned, and clang ignores a lowered alignment on a vector type alias (UBSan: misaligned store).
+using Float8 = float __attribute__((vector_size(32)));
 
+// By reference, not by value: a 32-byte vector argument would change the baseline copy's ABI (-Wpsabi).
+[[gnu::always_inline]] inline void load8(const float* p, Float8& v) { std::memcpy(&v, p, sizeof v); }
+[[gnu::always_inline]] inline void store8(float* p, const Float8& v) { std::memcpy(p, &v, sizeof v); }
 [[gnu::always_inline]] inline void multiply_add8(const float* g, const float* v, float* acc) {
-  *reinterpret_cast<Float8*>(acc) += *reinterpret_cast<const Float8*>(g) * *reinterpret_cast<const Float8*>(v);
+  Float8 a, x, y;
+  load8(acc, a), load8(g, x), load8(v, y);
+  a += x * y;
+  store8(acc, a);
 }
 [[gnu::always_inline]] inline void add8(const float* g, float* acc) {
-  *reinterpret_cast<Float8*>(acc) += *reinterpret_cast<const Float8*>(g);
+  Float8 a, x;
+  load8(acc, a), load8(g, x);
+  a += x;
+  store8(acc, a);
 }
 
 class DepthwiseConv2DBackward final : public BackwardKernel {
@@ -127,16 +138,19 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
             for_channel_chunks(co, [&](auto blocks, int c0) {
               constexpr int B = decltype(blocks)::value;
               Float8 acc[B];
-              for (int j = 0; j < B; ++j) acc[j] = *reinterpret_cast<const Float8*>(dw_tap + c0 + 8 * j);
+              for (int j = 0; j < B; ++j) load8(dw_tap + c0 + 8 * j, acc[j]);
               for (int xo = 0; xo < ow; ++xo) {
                 const int ix = xo * sw - pad_left + kx * dw;
                 if (ix < 0 || ix >= w) continue;
                 const float* g = grow + int64_t{xo} * co + c0;
                 const float* xp = xrow + int64_t{ix} * cin + c0;
-                for (int j = 0; j < B; ++j)
-                  acc[j] += *reinterpret_cast<const Float8*>(g + 8 * j) * *reinterpret_cast<const Float8*>(xp + 8 * j);
+                for (int j = 0; j < B; ++j) {
+                  Float8 gv, xv;
+                  load8(g + 8 * j, gv), load8(xp + 8 * j, xv);
+                  acc[j] += gv * xv;
+                }
               }
-              for (int j = 0; j < B; ++j) *reinterpret_cast<Float8*>(dw_tap + c0 + 8 * j) = acc[j];
+              for (int j = 0; j < B; ++j) store8(dw_tap + c0 + 8 * j, acc[j]);
             });
           }
         }
@@ -152,18 +166,21 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
           for_channel_chunks(co, [&](auto blocks, int c0) {
             constexpr int B = decltype(blocks)::value;
             Float8 acc[B];
-            for (int j = 0; j < B; ++j) acc[j] = *reinterpret_cast<const Float8*>(dxp + c0 + 8 * j);
+            for (int j = 0; j < B; ++j) load8(dxp + c0 + 8 * j, acc[j]);
             for (const auto& [y, ky] : row_taps[static_cast<size_t>(iy)]) {
               const float* grow = dz + (int64_t{b} * oh + y) * ow * co + c0;
               const float* frow = filter + int64_t{ky} * kw * co + c0;
               for (const auto& [xo, kx] : col_taps[static_cast<size_t>(ix)]) {
                 const float* g = grow + int64_t{xo} * co;
                 const float* fp = frow + int64_t{kx} * co;
-                for (int j = 0; j < B; ++j)
-                  acc[j] += *reinterpret_cast<const Float8*>(g + 8 * j) * *reinterpret_cast<const Float8*>(fp + 8 * j);
+                for (int j = 0; j < B; ++j) {
+                  Float8 gv, fv;
+                  load8(g + 8 * j, gv), load8(fp + 8 * j, fv);
+                  acc[j] += gv * fv;
+                }
               }
             }
-            for (int j = 0; j < B; ++j) *reinterpret_cast<Float8*>(dxp + c0 + 8 * j) = acc[j];
+            for (int j = 0; j < B; ++j) store8(dxp + c0 + 8 * j, acc[j]);
           });
         }
   }
