@@ -59,12 +59,6 @@ template <class T>
   if (i < n) convert_16(src + n - kConvertWidth, add, dst + n - kConvertWidth);
 }
 
-// The rows of `n` consecutive output pixels of one output row whose receptive fields lie inside the image
-// (dilation_w 1): filter_h contiguous runs of `run` values each, the pixel's first source `src` advancing by
-// `src_step`, the filter rows `row_step` apart in the input; then the zero tail from `depth` to kp. Runs under 16
-// are converted 8 or 16 at a time, the extra values landing where the next run, the tail or the next row is
-// written later (rows are filled in address order); the caller guarantees those 16 values lie inside the input
-// and the block.
 // Zeros row[depth, kp): fewer than kGemmDepthAlignU8 elements (the GEMM's depth alignment), as plain stores (a
 // loop here becomes a call to memset).
 template <class T>
@@ -75,6 +69,12 @@ template <class T>
   if (depth + 2 < kp) row[depth + 2] = T{0};
 }
 
+// The rows of `n` consecutive output pixels of one output row whose receptive fields lie inside the image
+// (dilation_w 1): filter_h contiguous runs of `run` values each, the pixel's first source `src` advancing by
+// `src_step`, the filter rows `row_step` apart in the input; then the zero tail from `depth` to kp. Runs under 16
+// are converted 8 or 16 at a time, the extra values landing where the next run, the tail or the next row is
+// written later (rows are filled in address order); the caller guarantees those 16 values lie inside the input
+// and the block.
 enum class RunKind { UpTo8, Under16, Long };
 template <RunKind kind, class T>
 [[gnu::always_inline]] inline void interior_rows(const int8_t* src, long src_step, long row_step, int filter_h,
