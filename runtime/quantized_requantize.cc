@@ -84,10 +84,11 @@ __attribute__((target("avx2"))) inline void store8(__m256i x, int8_t* o) {
 
 // 16 int32 lanes (a: channels 0..7, b: 8..15) already in [-128, 127] to 16 int8 at o: one pack pair for both.
 __attribute__((target("avx2"))) inline void store16(__m256i a, __m256i b, int8_t* o) {
-  // packs works per 128-bit half: a0-3 b0-3 | a4-7 b4-7; the permute puts a0-7 in the low half, b0-7 in the high.
-  const __m256i p16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
-  const __m128i p8 = _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), p8);
+  // The packs work per 128-bit half: int16 a0-3 b0-3 | a4-7 b4-7, then bytes (a0-3 b0-3 a0-3 b0-3 | a4-7 b4-7 ..);
+  // one dword permute gathers a0-3, a4-7, b0-3, b4-7 into the low 16 bytes.
+  const __m256i p16 = _mm256_packs_epi32(a, b);
+  const __m256i p8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p16, p16), _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm256_castsi256_si128(p8));
 }
 
 template <bool kLeft>
