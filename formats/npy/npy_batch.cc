@@ -41,7 +41,7 @@ int64_t quantize_into(const NpyArray& a, int64_t first, int64_t n, const QuantPa
   const double zp = static_cast<double>(q.zero_point_at(0));
   constexpr double lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max();
   // x / scale clamped to [lo - zp - 1, hi - zp + 1] first: the clamp after rounding gives the same value, and the
-  // clamped quotient converts to int64 exactly, so std::round (a libm call per element) becomes a truncation and a
+  // clamped quotient converts to int32 exactly, so std::round (a libm call per element) becomes a truncation and a
   // comparison of the exact fraction: round half away from zero, as TFLite's reference QUANTIZE (std::round) does.
   const double t_lo = lo - zp - 1, t_hi = hi - zp + 1;
   if (zp < lo || zp > hi) {  // never from a model the readers accept; the plain definition, without int32 bounds
@@ -53,10 +53,9 @@ int64_t quantize_into(const NpyArray& a, int64_t first, int64_t n, const QuantPa
     }
     return -1;
   }
-  // No branches on the data (a < b ? a : b is exactly minsd; integer min/max are cmov): real data's fractions
-  // would mispredict every other element.
-  // int32 arithmetic after the clamp (|t| < 2^16 + 2^15): the loop vectorises (cvttpd2dq), where an int64
-  // conversion would not.
+  // No branches on the data (a < b ? a : b is exactly minsd; integer min/max are cmov), which real data's
+  // fractions would mispredict every other element; int32 after the clamp (|t| < 2^16 + 2^15), so the loop
+  // vectorises (cvttpd2dq), where an int64 conversion would not.
   const int32_t zp_int = q.zero_point_at(0), lo_int = std::numeric_limits<Q>::min(), hi_int = std::numeric_limits<Q>::max();
   auto quantize = [&](double x) {
     double t = x / scale;

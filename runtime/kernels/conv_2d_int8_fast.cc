@@ -14,6 +14,7 @@
 // active when prepared. 16x8 and grouped convolutions use the reference kernel.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "runtime/fixed_point.h"
 #include "runtime/kernels/conv_2d_int8.h"
@@ -28,6 +29,12 @@ namespace tinyopt {
 namespace {
 
 constexpr size_t kRowsPerBlock = 64;  // output pixels per im2col block
+
+// A 1x1 convolution with stride 1 and no padding: its im2col rows are the NHWC input pixels themselves.
+bool is_pointwise(const ConvInt8Params& p) {
+  return p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0 &&
+         p.out_h == p.in_h && p.out_w == p.in_w;
+}
 
 // dst[i] = src[i] + add as T (int16 rows: add = input offset; uint8 rows: add = 128), i in [0, n).
 template <class T>
@@ -100,8 +107,7 @@ template <class T>
   const int in_c = p.in_c, in_h = p.in_h, in_w = p.in_w, out_h = p.out_h, out_w = p.out_w;
   const int filter_h = p.filter_h, filter_w = p.filter_w, stride_h = p.stride_h, stride_w = p.stride_w;
   const int dilation_h = p.dilation_h, dilation_w = p.dilation_w, pad_h = p.pad_h, pad_w = p.pad_w;
-  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
-                         p.pad_w == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
+  const bool pointwise = is_pointwise(p);
   if (pointwise && kp == depth) return convert_run(input + start * in_c, static_cast<long>(rows) * in_c, add, cols);
   // A run shorter than 16 values (a first layer's filter row: filter_w x 3 channels) is converted 16 at a time, a
   // runtime-length loop costing several times more: the extra values land where a later run, pad or the zero tail
@@ -230,20 +236,18 @@ Im2col<T> im2col_for(Isa isa) {
 
 // The implicit im2col (conv_2d_int8_padded_image.h) serves int16 GEMM rows for every convolution but the
 // pointwise one, whose rows already are the input; uint8 rows (the VNNI layout) take the im2col copy.
-bool reads_padded_image(const ConvInt8Params& p, Isa isa) {
-  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
-                         p.pad_w == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
-  // The offsets within a receptive field are int32.
-  const long field = (static_cast<long>(p.filter_h) * p.dilation_h + 1) * (p.in_w + p.filter_w * p.dilation_w) * p.in_c;
-  return !pointwise && !Int8Gemm::takes_unsigned_rows(isa) && field < (1L << 30);
+std::optional<PaddedImageLayout> padded_image_for(const ConvInt8Params& p, const int8_t* filter, Isa isa) {
+  if (is_pointwise(p) || Int8Gemm::takes_unsigned_rows(isa)) return std::nullopt;
+  return padded_image_layout(p, filter);
 }
 
 class Conv2DInt8Fast final : public Kernel {
  public:
   Conv2DInt8Fast(ConvInt8Params p, const int8_t* filter, Isa isa = active_isa())
-      : p_(std::move(p)), padded_(reads_padded_image(p_, isa)) {
-    if (padded_) {
-      layout_ = padded_image_layout(p_, filter);
+      : p_(std::move(p)) {
+    if (std::optional<PaddedImageLayout> layout = padded_image_for(p_, filter, isa)) {
+      padded_ = true;
+      layout_ = std::move(*layout);
       gemm_ = Int8Gemm(layout_.filter.data(), p_.out_c, static_cast<int>(2 * layout_.pair_offset.size()), isa);
       layout_.filter = {};  // packed into gemm_
     } else {

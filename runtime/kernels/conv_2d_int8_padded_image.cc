@@ -2,6 +2,7 @@
 #include "runtime/kernels/conv_2d_int8_padded_image.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace tinyopt {
 
@@ -66,7 +67,7 @@ __attribute__((target("avx2"))) void fill_avx2(const ConvInt8Params& p, const Pa
 
 }  // namespace
 
-PaddedImageLayout padded_image_layout(const ConvInt8Params& p, const int8_t* filter) {
+std::optional<PaddedImageLayout> padded_image_layout(const ConvInt8Params& p, const int8_t* filter) {
   PaddedImageLayout layout;
   // Every row and column a receptive field reaches: the image after its leading padding, and as far as the last
   // output pixel's last tap reaches (the trailing padding).
@@ -74,6 +75,7 @@ PaddedImageLayout padded_image_layout(const ConvInt8Params& p, const int8_t* fil
   layout.pw = std::max(p.pad_w + p.in_w, (p.out_w - 1) * p.stride_w + (p.filter_w - 1) * p.dilation_w + 1);
   layout.elements = static_cast<long>(p.batches) * layout.ph * layout.pw * p.in_c + kSlack;
   const std::vector<Run> runs = receptive_field_runs(p, layout.pw);
+  if (runs.back().start + runs.back().length + 1 > std::numeric_limits<int32_t>::max()) return std::nullopt;
   for (const Run& r : runs)
     for (long j = 0; j < r.length; j += 2) layout.pair_offset.push_back(static_cast<int32_t>(r.start + j));
   const long depth = static_cast<long>(p.filter_h) * p.filter_w * p.in_c;

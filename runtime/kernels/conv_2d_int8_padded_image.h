@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "runtime/cpu_features.h"
@@ -27,8 +28,9 @@ struct PaddedImageLayout {
   std::vector<int8_t> filter;         // [out_c][2 * pair_offset.size()]: the filter with a zero after odd runs
 };
 
-// The layout for `p` and its filter [out_c][filter_h][filter_w][in_c].
-PaddedImageLayout padded_image_layout(const ConvInt8Params& p, const int8_t* filter);
+// The layout for `p` and its filter [out_c][filter_h][filter_w][in_c]; nullopt when a receptive field spans more
+// elements of the image than an int32 offset holds.
+std::optional<PaddedImageLayout> padded_image_layout(const ConvInt8Params& p, const int8_t* filter);
 
 // Writes the padded image of `input` (NHWC int8) into image[0, layout.elements), with the loops of `isa`.
 void fill_padded_image(Isa isa, const ConvInt8Params& p, const PaddedImageLayout& layout, const int8_t* input,

@@ -6,7 +6,6 @@
 // Backward walks the same windows: dW[ky,kx,oc] += dZ * X, dX[.., c] += dZ * W. The innermost loop runs over
 // contiguous channels so it vectorises; the order of accumulation is fixed. The loops are compiled for baseline
 // x86-64 and for AVX2 (TINYOPT_TARGET_AVX2, no FMA), picked by the active ISA, with the same per-element order.
-#include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <utility>
@@ -117,7 +116,7 @@ class DepthwiseConv2DBackward final : public BackwardKernel {
   //   dW[ky, kx, c]: per output row (b, y) and tap, over the row's pixels xo ascending; up to 64 channels (8
   //                  independent sums) at a time, so the adds do not wait on each other.
   //   dX[b, iy, ix, c]: gathered per input pixel. In the loop above its terms arrive in (y, xo) order, each (y, xo)
-  //                  giving at most one tap (ky, kx); y ascends as ky descends, xo as kx descends.
+  //                  giving at most one tap (ky, kx): input_taps lists them that way, per input row and column.
   //   db: per pixel, as above.
   [[gnu::always_inline]] inline void rows_body(const float* dz, const float* x, const float* filter, float* dx,
                                                float* dwt, float* db) const {

@@ -148,9 +148,10 @@ TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, uneq
   }
 }
 
-// The im2col fast paths of the fast CONV_2D: 1x1 stride 1 without padding (one run per block when in_c is even,
-// per row when odd: the row is padded to the GEMM depth), 1x1 with stride 2, and KxK where some filter rows lie
-// inside the image (one run per filter row) and some are clipped. Blocks of 64 pixels are crossed (12x12 pixels).
+// The row routes of the fast CONV_2D: 1x1 stride 1 without padding (one run per block when in_c is even, per row
+// when odd: the row is padded to the GEMM depth); every other shape reads the padded image in place with int16
+// rows (avx2, portable) and takes im2col with uint8 rows (the VNNI layout's emulation): interior segments of
+// output rows, filter rows clipped at the border, dilations. Blocks of 64 pixels are crossed.
 TEST_CASE("fast CONV_2D int8: pointwise, interior-segment and border im2col equal the reference") {
   constexpr uint32_t kSeed = 20261202;
   Rng r{std::mt19937(kSeed)};
