@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "runtime/quantized_gemm_signed_row.h"
 #include "runtime/quantized_gemm_vnni.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -100,33 +101,20 @@ template <int R, int NB, class W, class Rows>
   }
 }
 
-// R rows (1..6) x NB column blocks (1, 2 or 4) starting at block `b`. KS = 2 keeps two sets of accumulators, for
-// even and odd depth pairs, summed at the end: with one or two rows, one set would leave too few independent
-// add chains to hide pmaddwd's latency.
-template <int R, int NB, int KS, class W, class Rows>
+// R rows (1..6) x NB column blocks (1, 2 or 4) starting at block `b`. One accumulator per row and block: the
+// loop-carried chain is only the vpaddd (latency 1), so even the one-row tile's NB chains keep pmaddwd busy, and
+// a second accumulator set (tried) only adds register copies and spills.
+template <int R, int NB, class W, class Rows>
 __attribute__((target("avx2"))) void tile_s16(Rows a, int kp, const W* packed, int b, int cols, int32_t* out) {
   const int groups = kp / 2;
   const long block_elems = static_cast<long>(groups) * kBlock16 * 2;
-  __m256i acc[KS][R][NB];
-#pragma GCC unroll 2
-  for (int s = 0; s < KS; ++s)
+  __m256i acc[R][NB];
 #pragma GCC unroll 6
-    for (int i = 0; i < R; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-      for (int n = 0; n < NB; ++n) acc[s][i][n] = _mm256_setzero_si256();
+    for (int n = 0; n < NB; ++n) acc[i][n] = _mm256_setzero_si256();
   const W* w0 = packed + b * block_elems;
-  int g = 0;
-  for (; g + KS <= groups; g += KS) {
-#pragma GCC unroll 2
-    for (int s = 0; s < KS; ++s) step_s16<R, NB>(a, w0, block_elems, g + s, acc[s]);
-  }
-  for (; g < groups; ++g) step_s16<R, NB>(a, w0, block_elems, g, acc[0]);
-  if constexpr (KS == 2) {
-#pragma GCC unroll 6
-    for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-      for (int n = 0; n < NB; ++n) acc[0][i][n] = _mm256_add_epi32(acc[0][i][n], acc[1][i][n]);
-  }
+  for (int g = 0; g < groups; ++g) step_s16<R, NB>(a, w0, block_elems, g, acc);
 #pragma GCC unroll 4
   for (int n = 0; n < NB; ++n) {
     const int c0 = (b + n) * kBlock16;
@@ -134,28 +122,27 @@ __attribute__((target("avx2"))) void tile_s16(Rows a, int kp, const W* packed, i
     if (valid == kBlock16) {
 #pragma GCC unroll 6
       for (int i = 0; i < R; ++i)
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + static_cast<long>(i) * cols + c0), acc[0][i][n]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + static_cast<long>(i) * cols + c0), acc[i][n]);
     } else {
       // Lane j is stored when j < valid (vpmaskmovd takes the lanes whose mask sign bit is set).
       const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 #pragma GCC unroll 6
-      for (int i = 0; i < R; ++i) _mm256_maskstore_epi32(out + static_cast<long>(i) * cols + c0, mask, acc[0][i][n]);
+      for (int i = 0; i < R; ++i) _mm256_maskstore_epi32(out + static_cast<long>(i) * cols + c0, mask, acc[i][n]);
     }
   }
 }
 
-// Every column block for `rows` rows: 16 columns per tile for 3..6 rows; two rows with split depth pairs; one row
-// 32 columns per tile with split depth pairs.
-template <int R, int NB, int KS, class W, class Rows>
+// Every column block for `rows` rows: 16 columns per tile for 2..6 rows, 32 for one row.
+template <int R, int NB, class W, class Rows>
 __attribute__((target("avx2"))) void tiles_s16(Rows a, int kp, const W* packed, int cols, int32_t* out) {
   const int blocks = blocks16(cols);
   int b = 0;
-  for (; b + NB <= blocks; b += NB) tile_s16<R, NB, KS>(a, kp, packed, b, cols, out);
+  for (; b + NB <= blocks; b += NB) tile_s16<R, NB>(a, kp, packed, b, cols, out);
   if constexpr (NB == 4) {
-    if (b + 2 <= blocks) tile_s16<R, 2, KS>(a, kp, packed, b, cols, out), b += 2;
+    if (b + 2 <= blocks) tile_s16<R, 2>(a, kp, packed, b, cols, out), b += 2;
   }
   if constexpr (NB >= 2) {
-    if (b < blocks) tile_s16<R, 1, KS>(a, kp, packed, b, cols, out);
+    if (b < blocks) tile_s16<R, 1>(a, kp, packed, b, cols, out);
   }
 }
 
@@ -168,12 +155,12 @@ __attribute__((target("avx2"))) void gemm_s16_avx2(Rows a, int rows, const int16
     const Rows ar = a.from(r);
     int32_t* o = out + static_cast<long>(r) * cols;
     switch (rows - r < 6 ? rows - r : 6) {
-      case 1: tiles_s16<1, 4, 2>(ar, kp, packed8, cols, o); break;
-      case 2: tiles_s16<2, 2, 2>(ar, kp, packed8, cols, o); break;
-      case 3: tiles_s16<3, 2, 1>(ar, kp, packed, cols, o); break;
-      case 4: tiles_s16<4, 2, 1>(ar, kp, packed, cols, o); break;
-      case 5: tiles_s16<5, 2, 1>(ar, kp, packed, cols, o); break;
-      default: tiles_s16<6, 2, 1>(ar, kp, packed, cols, o); break;
+      case 1: tiles_s16<1, 4>(ar, kp, packed8, cols, o); break;
+      case 2: tiles_s16<2, 2>(ar, kp, packed8, cols, o); break;
+      case 3: tiles_s16<3, 2>(ar, kp, packed, cols, o); break;
+      case 4: tiles_s16<4, 2>(ar, kp, packed, cols, o); break;
+      case 5: tiles_s16<5, 2>(ar, kp, packed, cols, o); break;
+      default: tiles_s16<6, 2>(ar, kp, packed, cols, o); break;
     }
   }
 }
@@ -187,9 +174,9 @@ void set_unsigned_gemm_emulation(bool on) { g_unsigned_emulation.store(on); }
 
 bool Int8Gemm::takes_unsigned_rows(Isa isa) { return isa == Isa::Avx512Vnni || g_unsigned_emulation.load(); }
 
-Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa)
+Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa, bool one_row)
     : isa_(isa), unsigned_rows_(takes_unsigned_rows(isa)), depth_(depth), cols_(cols) {
-  column_sum_.assign(static_cast<size_t>(cols), 0);
+  column_sum_.assign(static_cast<size_t>(blocks16(cols)) * kBlock16, 0);
   for (int c = 0; c < cols; ++c)
     for (int k = 0; k < depth; ++k) column_sum_[static_cast<size_t>(c)] += w[static_cast<long>(c) * depth + k];
   if (unsigned_rows_) {
@@ -204,6 +191,15 @@ Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa)
       packed_s8_.resize(packed_s16_.size());
       pack_s16(w, cols, depth, kp_, packed_s8_.data());
     }
+#ifdef TINYOPT_X86
+    if (one_row && isa != Isa::Portable && signed_row::fits(w, static_cast<long>(cols) * depth)) {
+      packed_row_.resize(static_cast<size_t>(signed_row::column_blocks(cols)) * signed_row::kColumnBlock *
+                         signed_row::padded_depth(depth));
+      signed_row::pack_weights(w, cols, depth, packed_row_.data());
+    }
+#else
+    (void)one_row;
+#endif
   }
 }
 
@@ -229,6 +225,24 @@ void Int8Gemm::multiply(const void* a, int rows, int32_t* out) const {
   const auto* u = static_cast<const uint8_t*>(a);
   if (isa_ == Isa::Avx512Vnni) return vnni::gemm_u8s8_avx512vnni(u, rows, packed_u8_.data(), cols_, kp_, out);
   vnni::gemm_u8s8_portable(u, rows, packed_u8_.data(), cols_, kp_, out);  // the test emulation
+}
+
+void Int8Gemm::multiply_row(const int8_t* x, int32_t zero_point, int32_t* out) const {
+#ifdef TINYOPT_X86
+  if (!packed_row_.empty()) return signed_row::multiply_avx2(x, zero_point, depth_, packed_row_.data(),
+                                                             column_sum_.data(), cols_, out);
+#endif
+  // Elsewhere: the row in the variant's own kind, through multiply (the uint8 sums minus (128 + zp) * sum w).
+  std::vector<uint8_t> row(row_bytes(), 0);
+  for (int k = 0; k < depth_; ++k) {
+    if (unsigned_rows_) row[static_cast<size_t>(k)] = static_cast<uint8_t>(x[k] + 128);
+    else reinterpret_cast<int16_t*>(row.data())[k] = static_cast<int16_t>(x[k] - zero_point);
+  }
+  multiply(row.data(), 1, out);
+  if (!unsigned_rows_) return;
+  for (int c = 0; c < cols_; ++c)
+    out[c] = static_cast<int32_t>(static_cast<uint32_t>(out[c]) -
+                                  static_cast<uint32_t>(128 + zero_point) * static_cast<uint32_t>(column_sum_[c]));
 }
 
 void Int8Gemm::multiply_gathered(const int16_t* const* rows, const int32_t* pair_offset, int n, int32_t* out) const {

@@ -20,9 +20,10 @@ namespace tinyopt {
 
 namespace {
 
-void requantize_scalar(const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out) {
+// Channels from..channels-1 of every row, scalar (the portable variant, and the AVX2 loops' last < 8 channels).
+void requantize_tail(const RequantizeChannels& q, const int32_t* acc, int rows, int from, int8_t* out) {
   for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < q.channels; ++c) {
+    for (int c = from; c < q.channels; ++c) {
       const long i = static_cast<long>(r) * q.channels + c;
       const int32_t v = fxp::multiply_by_quantized_multiplier(acc[i] + q.bias[c], q.multiplier[c], q.shift[c]);
       out[i] = static_cast<int8_t>(fxp::clamp(v + q.output_offset, q.act_min, q.act_max));
@@ -39,32 +40,36 @@ __attribute__((target("avx2"))) inline __m256i srdhm(__m256i a, __m256i b, __m25
   return _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
 }
 
-// The parameters of 8 channels, ready for requantize8.
+// The multiplier and shift of 8 channels, ready for requantize8.
 struct Channels8 {
-  __m256i bias, left, right, multiplier, multiplier_odd, mask, half_mask;
+  __m256i left, right, multiplier, multiplier_odd, mask, half_mask;
 };
 
-__attribute__((target("avx2"))) inline Channels8 load_channels(const RequantizeChannels& q, int c) {
+__attribute__((target("avx2"))) inline Channels8 make_channels(__m256i multiplier, __m256i shift) {
   const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-  const __m256i shift = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.shift + c));
   Channels8 ch;
-  ch.bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.bias + c));
   ch.left = _mm256_max_epi32(shift, zero);
   ch.right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
-  ch.multiplier = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.multiplier + c));
-  ch.multiplier_odd = _mm256_srli_epi64(ch.multiplier, 32);
+  ch.multiplier = multiplier;
+  ch.multiplier_odd = _mm256_srli_epi64(multiplier, 32);
   ch.mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, ch.right), one);  // right <= 31, so the mask fits
   ch.half_mask = _mm256_srai_epi32(ch.mask, 1);
   return ch;
 }
 
-// 8 accumulators of 8 channels to int32 outputs in [act_min, act_max]. kLeft: some channel shifts left (a
-// multiplier above 1); without, the shift by 0 is skipped.
+__attribute__((target("avx2"))) inline __m256i load8(const int32_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+__attribute__((target("avx2"))) inline Channels8 load_channels(const RequantizeChannels& q, int c) {
+  return make_channels(load8(q.multiplier + c), load8(q.shift + c));
+}
+
+// 8 sums acc + bias to int32 outputs in [act_min, act_max]. kLeft: some channel shifts left (a multiplier above
+// 1); without, the shift by 0 is skipped.
 template <bool kLeft>
-[[gnu::always_inline]] __attribute__((target("avx2"))) inline __m256i requantize8(const Channels8& ch, __m256i acc,
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline __m256i requantize8(const Channels8& ch, __m256i x,
                                                                                  __m256i offset, __m256i lo,
                                                                                  __m256i hi) {
-  __m256i x = _mm256_add_epi32(acc, ch.bias);
   if constexpr (kLeft) x = _mm256_sllv_epi32(x, ch.left);
   x = srdhm(x, ch.multiplier, ch.multiplier_odd);
   // rounding_divide_by_pot(x, right): threshold = mask / 2 + (x < 0).
@@ -91,6 +96,8 @@ __attribute__((target("avx2"))) inline void store16(__m256i a, __m256i b, int8_t
   _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm256_castsi256_si128(p8));
 }
 
+
+// Per-channel parameters: channel-major, each group's parameters prepared once and applied to every row.
 template <bool kLeft>
 __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q, const int32_t* acc, int rows,
                                                      int8_t* out) {
@@ -100,26 +107,46 @@ __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q
   const __m256i lo = _mm256_set1_epi32(q.act_min), hi = _mm256_set1_epi32(q.act_max);
   for (int c = 0; c < vec16_end; c += 16) {  // 16 channels a row: one store
     const Channels8 c0 = load_channels(q, c), c1 = load_channels(q, c + 8);
+    const __m256i b0 = load8(q.bias + c), b1 = load8(q.bias + c + 8);
     const int32_t* a = acc + c;
     int8_t* o = out + c;
     for (int r = 0; r < rows; ++r, a += C, o += C)
-      store16(requantize8<kLeft>(c0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), offset, lo, hi),
-              requantize8<kLeft>(c1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 8)), offset, lo, hi), o);
+      store16(requantize8<kLeft>(c0, _mm256_add_epi32(load8(a), b0), offset, lo, hi),
+              requantize8<kLeft>(c1, _mm256_add_epi32(load8(a + 8), b1), offset, lo, hi), o);
   }
   for (int c = vec16_end; c < vec_end; c += 8) {
     const Channels8 ch = load_channels(q, c);
+    const __m256i b = load8(q.bias + c);
     const int32_t* a = acc + c;
     int8_t* o = out + c;
     for (int r = 0; r < rows; ++r, a += C, o += C)
-      store8(requantize8<kLeft>(ch, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), offset, lo, hi), o);
+      store8(requantize8<kLeft>(ch, _mm256_add_epi32(load8(a), b), offset, lo, hi), o);
   }
-  if (vec_end == C) return;
-  for (int r = 0; r < rows; ++r)
-    for (int c = vec_end; c < C; ++c) {
-      const long i = static_cast<long>(r) * C + c;
-      const int32_t v = fxp::multiply_by_quantized_multiplier(acc[i] + q.bias[c], q.multiplier[c], q.shift[c]);
-      out[i] = static_cast<int8_t>(fxp::clamp(v + q.output_offset, q.act_min, q.act_max));
-    }
+  if (vec_end < C) requantize_tail(q, acc, rows, vec_end, out);
+}
+
+// Per-tensor parameters (q.uniform): one set of vectors for every channel, row-major. On one sample a layer's
+// output is a single row, where preparing each group's parameters would cost as much as applying them.
+template <bool kLeft>
+__attribute__((target("avx2"))) void requantize_uniform_avx2(const RequantizeChannels& q, const int32_t* acc,
+                                                             int rows, int8_t* out) {
+  const int C = q.channels;
+  const int vec16_end = C / 16 * 16, vec_end = C / 8 * 8;
+  const __m256i offset = _mm256_set1_epi32(q.output_offset);
+  const __m256i lo = _mm256_set1_epi32(q.act_min), hi = _mm256_set1_epi32(q.act_max);
+  const Channels8 ch = make_channels(_mm256_set1_epi32(q.multiplier[0]), _mm256_set1_epi32(q.shift[0]));
+  for (int r = 0; r < rows; ++r) {
+    const int32_t* a = acc + static_cast<long>(r) * C;
+    int8_t* o = out + static_cast<long>(r) * C;
+    int c = 0;
+    for (; c < vec16_end; c += 16)
+      store16(requantize8<kLeft>(ch, _mm256_add_epi32(load8(a + c), load8(q.bias + c)), offset, lo, hi),
+              requantize8<kLeft>(ch, _mm256_add_epi32(load8(a + c + 8), load8(q.bias + c + 8)), offset, lo, hi),
+              o + c);
+    for (; c < vec_end; c += 8)
+      store8(requantize8<kLeft>(ch, _mm256_add_epi32(load8(a + c), load8(q.bias + c)), offset, lo, hi), o + c);
+  }
+  if (vec_end < C) requantize_tail(q, acc, rows, vec_end, out);
 }
 #endif
 
@@ -128,11 +155,14 @@ __attribute__((target("avx2"))) void requantize_avx2(const RequantizeChannels& q
 void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out) {
 #ifdef TINYOPT_X86
   if (isa != Isa::Portable) {
+    if (q.uniform && q.channels > 0)
+      return q.any_left_shift ? requantize_uniform_avx2<true>(q, acc, rows, out)
+                              : requantize_uniform_avx2<false>(q, acc, rows, out);
     return q.any_left_shift ? requantize_avx2<true>(q, acc, rows, out) : requantize_avx2<false>(q, acc, rows, out);
   }
 #endif
   (void)isa;
-  requantize_scalar(q, acc, rows, out);
+  requantize_tail(q, acc, rows, 0, out);
 }
 
 }  // namespace tinyopt

@@ -20,12 +20,21 @@ struct RequantizeChannels {
   // Whether some shift is > 0 (a multiplier above 1): false lets the AVX2 loop skip the left shift. Kernels set it
   // once at prepare (requantize_any_left_shift); true is always correct.
   bool any_left_shift = true;
+  // Whether every channel has the same multiplier and shift (per-tensor quantization; requantize_uniform): lets
+  // the AVX2 loop build their vectors once. false is always correct.
+  bool uniform = false;
 };
 
 inline bool requantize_any_left_shift(const int32_t* shift, int channels) {
   for (int c = 0; c < channels; ++c)
     if (shift[c] > 0) return true;
   return false;
+}
+
+inline bool requantize_uniform(const int32_t* multiplier, const int32_t* shift, int channels) {
+  for (int c = 1; c < channels; ++c)
+    if (multiplier[c] != multiplier[0] || shift[c] != shift[0]) return false;
+  return true;
 }
 
 void requantize_rows(Isa isa, const RequantizeChannels& q, const int32_t* acc, int rows, int8_t* out);

@@ -262,6 +262,7 @@ class Conv2DInt8Fast final : public Kernel {
     bias32_ = gemm_.unsigned_offset_bias(bias, -p_.input_offset);
     shift32_.assign(p_.shift.begin(), p_.shift.end());
     any_left_shift_ = requantize_any_left_shift(shift32_.data(), p_.out_c);
+    uniform_ = requantize_uniform(p_.multiplier.data(), shift32_.data(), p_.out_c);
   }
 
   // Accumulators first, then the im2col rows, or the row pointers and the padded image.
@@ -307,7 +308,7 @@ class Conv2DInt8Fast final : public Kernel {
  private:
   void requantize(const int32_t* acc, int rows, int8_t* out) const {
     const RequantizeChannels q{bias32_.data(), p_.multiplier.data(), shift32_.data(), p_.out_c, p_.output_offset,
-                               p_.act_min, p_.act_max, any_left_shift_};
+                               p_.act_min, p_.act_max, any_left_shift_, uniform_};
     requantize_rows(gemm_.isa(), q, acc, rows, out);
   }
 
@@ -321,6 +322,7 @@ class Conv2DInt8Fast final : public Kernel {
   std::vector<int32_t> bias32_;   // bias, with the uint8 offset correction when the GEMM takes uint8 rows
   std::vector<int32_t> shift32_;
   bool any_left_shift_ = true;  // some shift32_ > 0 (requantize_any_left_shift)
+  bool uniform_ = false;        // one multiplier and shift for every channel (requantize_uniform)
 };
 
 }  // namespace

@@ -170,6 +170,7 @@ class DepthwiseInt8Fast final : public Kernel {
     for (size_t c = 0; c < p_.bias.size(); ++c) bias32_[c] = static_cast<int32_t>(p_.bias[c]);
     shift32_.assign(p_.shift.begin(), p_.shift.end());
     any_left_shift_ = requantize_any_left_shift(shift32_.data(), p_.out_c);
+    uniform_ = requantize_uniform(p_.multiplier.data(), shift32_.data(), p_.out_c);
     k_per_phase_ = (p_.in_w + p_.stride_w - 1) / p_.stride_w;
 #if defined(__x86_64__)
     if (isa_ != Isa::Portable && static_cast<int>(taps) <= kMaxPairTaps) prepare_tap_pairs(filter);
@@ -191,7 +192,7 @@ class DepthwiseInt8Fast final : public Kernel {
     auto* acc = reinterpret_cast<int32_t*>(io.scratch.data());
     auto* image = reinterpret_cast<int16_t*>(io.scratch.data() + acc_bytes());
     const RequantizeChannels q{bias32_.data(), p_.multiplier.data(), shift32_.data(), p_.out_c, p_.output_offset,
-                               p_.act_min, p_.act_max, any_left_shift_};
+                               p_.act_min, p_.act_max, any_left_shift_, uniform_};
     const long out_row = static_cast<long>(p_.out_w) * p_.out_c;
     const long in_image = static_cast<long>(p_.in_h) * p_.in_w * p_.in_c;
     int16_t* zero_row = image + image_elements();  // the pair route's row above/below the image
@@ -330,6 +331,7 @@ class DepthwiseInt8Fast final : public Kernel {
   std::vector<int16_t> row_weights_;  // [filter_h * filter_w][out_w * out_c]
   std::vector<int32_t> bias32_, shift32_;
   bool any_left_shift_ = true;  // some shift32_ > 0 (requantize_any_left_shift)
+  bool uniform_ = false;        // one multiplier and shift for every channel (requantize_uniform)
   int k_per_phase_ = 0;
   // The pair route (AVX2 and up, at most kMaxPairTaps taps): see the file comment and prepare_tap_pairs.
   bool pairs_ = false;

@@ -20,7 +20,7 @@ namespace {
 class FullyConnectedInt8Fast final : public Kernel {
  public:
   FullyConnectedInt8Fast(FullyConnectedInt8Params p, const int8_t* w)
-      : p_(std::move(p)), gemm_(w, p_.units, p_.depth) {
+      : p_(std::move(p)), gemm_(w, p_.units, p_.depth, active_isa(), /*one_row=*/p_.batches == 1) {
     std::vector<int32_t> bias(static_cast<size_t>(p_.units), 0);
     for (size_t u = 0; u < p_.bias.size(); ++u) bias[u] = static_cast<int32_t>(p_.bias[u]);
     bias32_ = gemm_.unsigned_offset_bias(bias, -p_.input_offset);
@@ -29,6 +29,7 @@ class FullyConnectedInt8Fast final : public Kernel {
       shift32_.push_back(p_.shift_at(u));
     }
     any_left_shift_ = requantize_any_left_shift(shift32_.data(), p_.units);
+    uniform_ = requantize_uniform(multiplier32_.data(), shift32_.data(), p_.units);
   }
 
   size_t scratch_bytes() const override {
@@ -40,6 +41,12 @@ class FullyConnectedInt8Fast final : public Kernel {
     auto* output = reinterpret_cast<int8_t*>(io.outputs[0]);
     uint8_t* rows = io.scratch.data();
     auto* acc = reinterpret_cast<int32_t*>(io.scratch.data() + rows_bytes());
+    const RequantizeChannels q{bias32_.data(), multiplier32_.data(), shift32_.data(), p_.units, p_.output_offset,
+                               p_.act_min, p_.act_max, any_left_shift_, uniform_};
+    if (p_.batches == 1 && gemm_.takes_raw_row()) {  // one sample: the raw int8 row, no int16 copy
+      gemm_.multiply_row(input, -p_.input_offset, acc);
+      return requantize_rows(gemm_.isa(), q, acc, 1, output);
+    }
     const int kp = gemm_.row_stride();
     for (int b = 0; b < p_.batches; ++b) {
       const int8_t* x = input + static_cast<long>(b) * p_.depth;
@@ -54,8 +61,6 @@ class FullyConnectedInt8Fast final : public Kernel {
       }
     }
     gemm_.multiply(rows, p_.batches, acc);
-    const RequantizeChannels q{bias32_.data(), multiplier32_.data(), shift32_.data(), p_.units, p_.output_offset,
-                               p_.act_min, p_.act_max, any_left_shift_};
     requantize_rows(gemm_.isa(), q, acc, p_.batches, output);
   }
 
@@ -68,6 +73,7 @@ class FullyConnectedInt8Fast final : public Kernel {
   std::vector<int32_t> bias32_;  // bias, with the uint8 offset correction when the GEMM takes uint8 rows
   std::vector<int32_t> multiplier32_, shift32_;
   bool any_left_shift_ = true;  // some shift32_ > 0 (requantize_any_left_shift)
+  bool uniform_ = false;        // one multiplier and shift for every channel (requantize_uniform)
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // tests/runtime/cpu_features_test.cc: ISA detection and forcing (runtime/cpu_features.h), and the GEMM variants
 // (runtime/quantized_gemm.h) against each other on seeded random matrices: int16 rows, uint8 rows in the VNNI
-// layout (portable loops, and the AVX-512 VNNI kernel where the CPU has it), exact int32 sums every time.
+// layout (portable loops, and the AVX-512 VNNI kernel where the CPU has it), one raw int8 row (multiply_row), exact
+// int32 sums every time.
 #include <cstdlib>
 #include <optional>
 #include <random>
@@ -102,6 +103,42 @@ TEST_CASE("int8 GEMM: every variant gives the exact int32 sums of the plain int1
         gemm.multiply(a.data(), rows, got.data());
         const std::vector<int32_t> bias = gemm.unsigned_offset_bias(std::vector<int32_t>(cols, 1000), zp);
         for (size_t i = 0; i < got.size(); ++i) got[i] += bias[i % static_cast<size_t>(cols)];
+        CHECK(got == want);
+      }
+  }
+}
+
+TEST_CASE("int8 GEMM: one raw int8 row (multiply_row) gives the exact sums, in every variant and for -128 weights") {
+  constexpr uint32_t kSeed = 20261203;
+  std::mt19937 gen(kSeed);
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); };
+  for (int iter = 0; iter < 60; ++iter) {
+    // Depths not a multiple of 4 (the partial last group), columns not a multiple of 8 (masked stores), extreme
+    // zero points and activations of -128 (|x| = 128 must not overflow); every fourth case has a -128 weight,
+    // outside the layout's range: the product then goes through an ordinary row.
+    const int cols = uniform(1, 90), depth = uniform(1, 700);
+    const int zp = iter % 7 == 0 ? -128 : iter % 7 == 1 ? 127 : uniform(-128, 127);
+    const bool has_min_weight = iter % 4 == 3;
+    INFO("seed " << kSeed << " iteration " << iter << ": " << cols << " columns, depth " << depth << ", zp " << zp);
+    std::vector<int8_t> w(static_cast<size_t>(cols) * depth), x(static_cast<size_t>(depth));
+    for (auto& v : w) v = static_cast<int8_t>(iter % 5 == 0 ? (uniform(0, 1) ? 127 : -127) : uniform(-127, 127));
+    for (auto& v : x) v = static_cast<int8_t>(iter % 5 == 0 ? -128 : uniform(-128, 127));
+    if (has_min_weight) w[static_cast<size_t>(uniform(0, static_cast<int>(w.size()) - 1))] = -128;
+    std::vector<int32_t> want(static_cast<size_t>(cols));
+    for (int c = 0; c < cols; ++c)
+      for (int k = 0; k < depth; ++k) want[static_cast<size_t>(c)] += (x[k] - zp) * w[static_cast<size_t>(c) * depth + k];
+    for (Isa isa : test::tested_isas())
+      for (bool emulate : {false, true}) {
+        CAPTURE(isa_name(isa));
+        CAPTURE(emulate);
+        set_unsigned_gemm_emulation(emulate);
+        const Int8Gemm gemm(w.data(), cols, depth, isa, /*one_row=*/true);
+        set_unsigned_gemm_emulation(false);
+        CHECK(gemm.takes_raw_row() == (isa == Isa::Avx2 && !emulate && !has_min_weight));
+        // The row alone in an exactly sized buffer: a read past depth would show under the sanitizers.
+        const std::vector<int8_t> row(x);
+        std::vector<int32_t> got(want.size(), -1);
+        gemm.multiply_row(row.data(), zp, got.data());
         CHECK(got == want);
       }
   }
