@@ -1,24 +1,23 @@
 // runtime/kernels/depthwise_conv_2d_int8_fast.cc: DEPTHWISE_CONV_2D int8, fast variant (any stride, dilation and
 // depth multiplier). Once per image the input is widened to int16 with the input offset added (x + offset fits
 // int16), each input channel repeated depth_multiplier times so that output channel oc reads "input" channel oc,
-// and each row split into stride_w phases: xs[iy][phase][k][oc] = x[iy][k * stride_w + phase][oc / dm] + offset.
+// and each row split into stride_w phases after `lead` zero slots:
+//   xs[iy][phase][lead + k][oc] = x[iy][k * stride_w + phase][oc / dm] + offset,   every other slot 0.
 // An output row [ox][oc] then reads, for a tap (fy, fx) with dx = fx * dilation_w - pad_w = q * stride_w + phase,
-// xs[iy][phase][ox + q][oc]: contiguous in ox * C + oc. With the weights replicated along the row in prepare
-// (w_row[tap][ox * C + oc] = w[tap][oc]), one tap over a whole output row is one contiguous int16 x int16 -> int32
-// multiply-add over out_w * C elements, whatever C is, which the compiler vectorises fully. The taps in the
-// padding are left out by clipping the ox range per tap, as TFLM skips them; the int32 row is requantized per
-// channel in one call (runtime/quantized_requantize.h). Same exact integer sums as the reference
-// (|w * (x + offset)| <= 128 * 255 per tap), so the outputs are bit-identical. The two loops are compiled three
-// times from one body (baseline x86-64, AVX2, AVX-512 BW) and the kernel keeps the one of the ISA active when it
-// was prepared (runtime/cpu_features.h).
+// xs[iy][phase][lead + ox + q][oc]: contiguous in ox * C + oc. A tap in the padding reads a zero slot (or, above
+// or below the image, a row of zeros) and adds 0, as TFLM skips it. Same exact integer sums as the reference
+// (|w * (x + offset)| <= 128 * 255 per tap), so the outputs are bit-identical; the int32 row is requantized per
+// channel in one call (runtime/quantized_requantize.h).
 //
-// AVX2 (and the AVX-512 VNNI ISA) take a faster route over the output pixels whose taps all lie inside the image
-// (the interior columns [interior_lo, interior_hi), the same for every output row): the taps are taken in pairs,
-// and for 16 outputs one pmaddwd multiplies the interleaved inputs of two taps (vpunpcklwd/hwd) with weights
-// interleaved the same way at prepare time, so the 32-bit sums stay in registers over all taps instead of one
-// memory pass per tap. A filter row above or below the image reads a row of zeros. The few edge columns take the
-// per-tap loop. Same exact integer sums (|x0 * w0 + x1 * w1| <= 2 * 255 * 128), so still bit-identical.
-// int16 activations use the reference.
+// Portable: with the weights replicated along the row in prepare (w_row[tap][ox * C + oc] = w[tap][oc]), one tap
+// over a whole output row (its ox range clipped to the image) is one contiguous int16 x int16 -> int32
+// multiply-add, whatever C is, which the compiler vectorises. AVX2 (and the AVX-512 VNNI ISA) take the taps in
+// pairs over every column: for 16 outputs one pmaddwd multiplies the interleaved inputs of two taps
+// (vpunpcklwd/hwd) with weights interleaved the same way at prepare time, so the 32-bit sums stay in registers
+// over all taps instead of one memory pass per tap (|x0 * w0 + x1 * w1| <= 2 * 255 * 128); a row's last
+// elements after its whole chunks of 16 are summed tap by tap. The widening is compiled three times from one body
+// (baseline x86-64, AVX2, AVX-512 BW) and the kernel keeps the loops of the ISA active when it was prepared
+// (runtime/cpu_features.h). int16 activations use the reference.
 #include <algorithm>
 #include <cstring>
 
@@ -52,18 +51,23 @@ template <int DM>
   }
 }
 
-// One input row x[in_w][in_c] to its stride phases: out[phase][k][oc] = x[k * stride + phase][oc / dm] + off.
+// One input row x[in_w][in_c] to its stride phases of phase_len slots each, the pixels after `lead` zero slots:
+// out[phase][lead + k][oc] = x[k * stride + phase][oc / dm] + off, every other slot 0 (a padded pixel, which
+// contributes nothing: TFLM skips such taps).
 [[gnu::always_inline]] inline void widen_row_body(const int8_t* __restrict x, int in_w, int in_c, int dm, int stride,
-                                                  int k_per_phase, int16_t off, int16_t* __restrict out) {
+                                                  int lead, int phase_len, int16_t off, int16_t* __restrict out) {
   const long C = static_cast<long>(in_c) * dm;
-  if (dm == 1 && stride == 1) {  // the common case: one contiguous loop
-    for (long i = 0; i < in_w * C; ++i) out[i] = static_cast<int16_t>(x[i] + off);
-    return;
-  }
   for (int phase = 0; phase < stride; ++phase) {
-    int16_t* __restrict dst = out + static_cast<long>(phase) * k_per_phase * C;
+    int16_t* __restrict slots = out + static_cast<long>(phase) * phase_len * C;
+    const int count = phase < in_w ? (in_w - 1 - phase) / stride + 1 : 0;
+    std::fill(slots, slots + lead * C, int16_t{0});
+    std::fill(slots + (lead + count) * C, slots + phase_len * C, int16_t{0});
+    int16_t* __restrict dst = slots + lead * C;
+    if (dm == 1 && stride == 1) {  // the common case: one contiguous loop
+      for (long i = 0; i < in_w * C; ++i) dst[i] = static_cast<int16_t>(x[i] + off);
+      continue;
+    }
     if (in_c == 1 && (dm == 8 || dm == 16)) {
-      const int count = phase < in_w ? (in_w - 1 - phase) / stride + 1 : 0;
       if (dm == 8) repeat_one_channel<8>(x, phase, stride, count, off, dst);
       else repeat_one_channel<16>(x, phase, stride, count, off, dst);
       continue;
@@ -89,27 +93,29 @@ template <int DM>
   for (long j = 0; j < n; ++j) acc[j] += int32_t{w[j]} * int32_t{x[j]};
 }
 
-using WidenRow = void (*)(const int8_t*, int, int, int, int, int, int16_t, int16_t*);
+using WidenRow = void (*)(const int8_t*, int, int, int, int, int, int, int16_t, int16_t*);
 using MultiplyAccumulate = void (*)(const int16_t*, const int16_t*, long, int32_t*);
 
 // The bodies above, vectorised by the compiler for each ISA (inlined into a function with that target).
-void widen_row_portable(const int8_t* x, int in_w, int in_c, int dm, int stride, int k, int16_t off, int16_t* out) {
-  widen_row_body(x, in_w, in_c, dm, stride, k, off, out);
+void widen_row_portable(const int8_t* x, int in_w, int in_c, int dm, int stride, int lead, int len, int16_t off,
+                        int16_t* out) {
+  widen_row_body(x, in_w, in_c, dm, stride, lead, len, off, out);
 }
 void multiply_accumulate_portable(const int16_t* w, const int16_t* x, long n, int32_t* acc) {
   multiply_accumulate_body(w, x, n, acc);
 }
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) void widen_row_avx2(const int8_t* x, int in_w, int in_c, int dm, int stride, int k,
-                                                    int16_t off, int16_t* out) {
-  widen_row_body(x, in_w, in_c, dm, stride, k, off, out);
+__attribute__((target("avx2"))) void widen_row_avx2(const int8_t* x, int in_w, int in_c, int dm, int stride, int lead,
+                                                    int len, int16_t off, int16_t* out) {
+  widen_row_body(x, in_w, in_c, dm, stride, lead, len, off, out);
 }
 __attribute__((target("avx2"))) void multiply_accumulate_avx2(const int16_t* w, const int16_t* x, long n, int32_t* acc) {
   multiply_accumulate_body(w, x, n, acc);
 }
 __attribute__((target("avx512f,avx512bw"))) void widen_row_avx512(const int8_t* x, int in_w, int in_c, int dm,
-                                                                  int stride, int k, int16_t off, int16_t* out) {
-  widen_row_body(x, in_w, in_c, dm, stride, k, off, out);
+                                                                  int stride, int lead, int len, int16_t off,
+                                                                  int16_t* out) {
+  widen_row_body(x, in_w, in_c, dm, stride, lead, len, off, out);
 }
 __attribute__((target("avx512f,avx512bw"))) void multiply_accumulate_avx512(const int16_t* w, const int16_t* x, long n,
                                                                             int32_t* acc) {
@@ -171,7 +177,7 @@ class DepthwiseInt8Fast final : public Kernel {
     shift32_.assign(p_.shift.begin(), p_.shift.end());
     any_left_shift_ = requantize_any_left_shift(shift32_.data(), p_.out_c);
     uniform_ = requantize_uniform(p_.multiplier.data(), shift32_.data(), p_.out_c);
-    k_per_phase_ = (p_.in_w + p_.stride_w - 1) / p_.stride_w;
+    prepare_phases();
 #if defined(__x86_64__)
     if (isa_ != Isa::Portable && static_cast<int>(taps) <= kMaxPairTaps) prepare_tap_pairs(filter);
 #endif
@@ -200,8 +206,9 @@ class DepthwiseInt8Fast final : public Kernel {
     for (int b = 0; b < p_.batches; ++b) {
       const int8_t* x = input + b * in_image;
       for (int iy = 0; iy < p_.in_h; ++iy)
-        loops_.widen_row(x + static_cast<long>(iy) * p_.in_w * p_.in_c, p_.in_w, p_.in_c, p_.depth_multiplier, p_.stride_w,
-                  k_per_phase_, static_cast<int16_t>(p_.input_offset), image + iy * widened_row());
+        loops_.widen_row(x + static_cast<long>(iy) * p_.in_w * p_.in_c, p_.in_w, p_.in_c, p_.depth_multiplier,
+                         p_.stride_w, lead_, phase_len_, static_cast<int16_t>(p_.input_offset),
+                         image + iy * widened_row());
       for (int oy = 0; oy < p_.out_h; ++oy) {
         if (pairs_) {
           accumulate_row_pairs(image, zero_row, oy, acc);
@@ -215,8 +222,29 @@ class DepthwiseInt8Fast final : public Kernel {
   }
 
  private:
-  // Elements of one widened input row: stride_w phases of k_per_phase pixels of out_c channels.
-  long widened_row() const { return static_cast<long>(p_.stride_w) * k_per_phase_ * p_.out_c; }
+  // Elements of one widened input row: stride_w phases of phase_len_ slots of out_c channels.
+  long widened_row() const { return static_cast<long>(p_.stride_w) * phase_len_ * p_.out_c; }
+
+  // Tap fx reads input column ix = ox * stride + dx, dx = fx * dilation - pad: in its phase (dx mod stride) the
+  // slot lead_ + ox + q, q = floor(dx / stride). lead_ zero slots before the pixels cover the most negative q, and
+  // phase_len_ the pixels and the largest ox + q, so every tap of every output column reads a slot: taps outside
+  // the image read zeros.
+  static int phase_of(int dx, int s) { return ((dx % s) + s) % s; }
+  static int pixel_shift(int dx, int s) { return (dx - phase_of(dx, s)) / s; }
+  void prepare_phases() {
+    const int s = p_.stride_w;
+    int q_min = 0, q_max = 0;
+    for (int fx = 0; fx < p_.filter_w; ++fx) {
+      const int q = pixel_shift(fx * p_.dilation_w - p_.pad_w, s);
+      q_min = std::min(q_min, q), q_max = std::max(q_max, q);
+    }
+    lead_ = -q_min;
+    phase_len_ = lead_ + std::max((p_.in_w + s - 1) / s, p_.out_w + q_max);
+    for (int fx = 0; fx < p_.filter_w; ++fx) {
+      const int dx = fx * p_.dilation_w - p_.pad_w;
+      tap_start_.push_back((static_cast<long>(phase_of(dx, s)) * phase_len_ + lead_ + pixel_shift(dx, s)) * p_.out_c);
+    }
+  }
   size_t image_elements() const { return static_cast<size_t>(p_.in_h) * static_cast<size_t>(widened_row()); }
   size_t acc_bytes() const {
     const size_t bytes = static_cast<size_t>(p_.out_w) * p_.out_c * sizeof(int32_t);
@@ -237,47 +265,25 @@ class DepthwiseInt8Fast final : public Kernel {
         const int lo = std::max(0, dx >= 0 ? 0 : (-dx + s - 1) / s);
         const int hi = std::min(p_.out_w, p_.in_w - 1 - dx < 0 ? 0 : (p_.in_w - 1 - dx) / s + 1);
         if (lo >= hi) continue;
-        const int phase = ((dx % s) + s) % s;
-        const int q = (dx - phase) / s;  // ix = (ox + q) * s + phase
-        const int16_t* x = image + iy * widened_row() + (static_cast<long>(phase) * k_per_phase_ + lo + q) * C;
+        const int16_t* x = image + iy * widened_row() + tap_start_[static_cast<size_t>(fx)] + lo * C;
         const int16_t* w = row_weights_.data() + (static_cast<long>(fy) * p_.filter_w + fx) * row;
         loops_.multiply_accumulate(w + lo * C, x, (hi - lo) * C, acc + lo * C);
       }
     }
   }
 
-  // The tap geometry of the pair route: tap t = fy * filter_w + fx reads widened row iy at offset
-  // tap_offset_[t] + ox * C + oc for output column ox in [tap_lo_[t], tap_hi_[t]).
+  // The pair route's weights: chunk k of 16 row elements, tap pair p, in the order of vpunpck{l,h}wd.
   void prepare_tap_pairs(const int8_t* filter) {
     const int taps = p_.filter_h * p_.filter_w;
     const long C = p_.out_c;
-    const int s = p_.stride_w;
-    interior_lo_ = 0, interior_hi_ = p_.out_w;
-    for (int fy = 0; fy < p_.filter_h; ++fy)
-      for (int fx = 0; fx < p_.filter_w; ++fx) {
-        const int dx = fx * p_.dilation_w - p_.pad_w;  // as in accumulate_row
-        const int lo = std::max(0, dx >= 0 ? 0 : (-dx + s - 1) / s);
-        const int hi = std::min(p_.out_w, p_.in_w - 1 - dx < 0 ? 0 : (p_.in_w - 1 - dx) / s + 1);
-        const int phase = ((dx % s) + s) % s;
-        const int q = (dx - phase) / s;
-        tap_lo_.push_back(lo);
-        tap_hi_.push_back(hi);
-        tap_offset_.push_back((static_cast<long>(phase) * k_per_phase_ + q) * C);
-        interior_lo_ = std::max(interior_lo_, lo);
-        interior_hi_ = std::min(interior_hi_, hi);
-      }
-    // A tap may reach no column at all (lo >= out_w or hi <= 0 under wide padding): keep the interior inside the row.
-    interior_lo_ = std::min(interior_lo_, p_.out_w);
-    interior_hi_ = std::max(interior_hi_, interior_lo_);
     pairs_count_ = (taps + 1) / 2;
-    chunks_ = (interior_hi_ - interior_lo_) * C / 16;
+    chunks_ = p_.out_w * C / 16;
     pair_weights_.assign(static_cast<size_t>(chunks_) * pairs_count_ * 32, 0);
-    const long j0 = interior_lo_ * C;
     for (long k = 0; k < chunks_; ++k)
       for (int p = 0; p < pairs_count_; ++p)
         for (int h = 0; h < 2; ++h)
           for (int i = 0; i < 8; ++i) {
-            const long oc = (j0 + 16 * k + (i < 4 ? i : i + 4) + 4 * h) % C;  // vpunpck{l,h}wd's output order
+            const long oc = (16 * k + (i < 4 ? i : i + 4) + 4 * h) % C;  // vpunpck{l,h}wd's output order
             int16_t* dst = pair_weights_.data() + (k * pairs_count_ + p) * 32 + h * 16 + 2 * i;
             dst[0] = filter[(2 * p) * C + oc];
             dst[1] = 2 * p + 1 < taps ? filter[(2 * p + 1) * C + oc] : int16_t{0};
@@ -285,44 +291,26 @@ class DepthwiseInt8Fast final : public Kernel {
     pairs_ = true;
   }
 
-  // One output row by the pair route: interior chunks of 16 in registers, the rest of the interior and the edge
-  // columns tap by tap.
+  // One output row by the pair route: chunks of 16 row elements in registers over all taps (a tap outside the
+  // image reads the zero slots or zero_row), the elements after the last whole chunk tap by tap.
   void accumulate_row_pairs(const int16_t* image, const int16_t* zero_row, int oy, int32_t* acc) const {
     const long C = p_.out_c;
     const int fw = p_.filter_w;
     const int taps = p_.filter_h * fw;
-    const int16_t* rows[kMaxPairTaps];  // the widened row each tap reads (zero_row outside the image)
-    for (int t = 0; t < taps; ++t) {
-      const int iy = oy * p_.stride_h - p_.pad_h + p_.dilation_h * (t / fw);
-      rows[t] = iy < 0 || iy >= p_.in_h ? zero_row : image + iy * widened_row();
+    const int16_t* x[kMaxPairTaps + 1];  // each tap's input at output column 0
+    for (int fy = 0, t = 0; fy < p_.filter_h; ++fy) {
+      const int iy = oy * p_.stride_h - p_.pad_h + p_.dilation_h * fy;
+      const int16_t* in_row = iy < 0 || iy >= p_.in_h ? zero_row : image + iy * widened_row();
+      for (int fx = 0; fx < fw; ++fx, ++t) x[t] = in_row + tap_start_[static_cast<size_t>(fx)];
     }
-    const long j0 = interior_lo_ * C, j1 = interior_hi_ * C;
-    if (chunks_ > 0) {
-      const int16_t* x[kMaxPairTaps + 1];  // each tap's input at output element j0
-      for (int t = 0; t < taps; ++t) x[t] = rows[t] + (tap_offset_[static_cast<size_t>(t)] + j0);
-      x[taps] = x[taps - 1];  // an odd tap count pairs the last tap with itself, weight 0
+    x[taps] = x[taps - 1];  // an odd tap count pairs the last tap with itself, weight 0
 #if defined(__x86_64__)
-      tap_pairs_avx2(x, pair_weights_.data(), pairs_count_, chunks_, acc + j0);
+    if (chunks_ > 0) tap_pairs_avx2(x, pair_weights_.data(), pairs_count_, chunks_, acc);
 #endif
-    }
-    // The interior elements after the chunks, then the edge columns: tap by tap over the part each tap reaches,
-    // with the vectorised per-tap loop over the replicated weights.
     const long row = p_.out_w * C;
-    auto per_tap = [&](long ja, long jb) {  // elements [ja, jb) of the row
-      if (ja >= jb) return;
-      std::fill(acc + ja, acc + jb, 0);
-      for (int t = 0; t < taps; ++t) {
-        if (rows[t] == zero_row) continue;
-        const long lo = std::max(ja, tap_lo_[static_cast<size_t>(t)] * C);
-        const long hi = std::min(jb, tap_hi_[static_cast<size_t>(t)] * C);
-        if (lo >= hi) continue;
-        loops_.multiply_accumulate(row_weights_.data() + t * row + lo, rows[t] + (tap_offset_[static_cast<size_t>(t)] + lo),
-                                   hi - lo, acc + lo);
-      }
-    };
-    per_tap(j0 + 16 * chunks_, j1);
-    per_tap(0, j0);
-    per_tap(j1, row);
+    std::fill(acc + 16 * chunks_, acc + row, 0);
+    for (int t = 0; t < taps; ++t)
+      for (long j = 16 * chunks_; j < row; ++j) acc[j] += int32_t{row_weights_[t * row + j]} * int32_t{x[t][j]};
   }
 
   DepthwiseInt8Params p_;
@@ -332,13 +320,12 @@ class DepthwiseInt8Fast final : public Kernel {
   std::vector<int32_t> bias32_, shift32_;
   bool any_left_shift_ = true;  // some shift32_ > 0 (requantize_any_left_shift)
   bool uniform_ = false;        // one multiplier and shift for every channel (requantize_uniform)
-  int k_per_phase_ = 0;
+  int lead_ = 0, phase_len_ = 0;  // per stride phase of a widened row: zero slots before the pixels, all slots
+  std::vector<long> tap_start_;    // [filter_w]: where tap (., fx) of output column 0 starts in a widened row
   // The pair route (AVX2 and up, at most kMaxPairTaps taps): see the file comment and prepare_tap_pairs.
   bool pairs_ = false;
-  int interior_lo_ = 0, interior_hi_ = 0, pairs_count_ = 0;
-  long chunks_ = 0;                            // whole chunks of 16 interior outputs per row
-  std::vector<int> tap_lo_, tap_hi_;
-  std::vector<long> tap_offset_;
+  int pairs_count_ = 0;
+  long chunks_ = 0;                            // whole chunks of 16 outputs per row
   std::vector<int16_t> pair_weights_;          // [chunks][pairs][32]
 };
 
