@@ -105,9 +105,34 @@ void multiply_accumulate_portable(const int16_t* w, const int16_t* x, long n, in
   multiply_accumulate_body(w, x, n, acc);
 }
 #if defined(__x86_64__)
+// n (a multiple of 16) int8 values + off to int16.
+__attribute__((target("avx2"))) inline void widen16s_avx2(const int8_t* __restrict x, long n, __m256i off,
+                                                         int16_t* __restrict dst) {
+  for (long i = 0; i < n; i += 16) {
+    const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_add_epi16(v, off));
+  }
+}
+
 __attribute__((target("avx2"))) void widen_row_avx2(const int8_t* x, int in_w, int in_c, int dm, int stride, int lead,
                                                     int len, int16_t off, int16_t* out) {
-  widen_row_body(x, in_w, in_c, dm, stride, lead, len, off, out);
+  // Multiplier 1 and whole groups of 16 channels (most MobileNet layers): explicit 16-channel steps, where the
+  // compiler's loop over a short runtime channel count spends more on its set-up than on the pixel.
+  if (dm != 1 || in_c % 16 != 0) return widen_row_body(x, in_w, in_c, dm, stride, lead, len, off, out);
+  const long C = in_c;
+  const __m256i offset = _mm256_set1_epi16(off);
+  for (int phase = 0; phase < stride; ++phase) {
+    int16_t* slots = out + static_cast<long>(phase) * len * C;
+    const int count = phase < in_w ? (in_w - 1 - phase) / stride + 1 : 0;
+    std::fill(slots, slots + lead * C, int16_t{0});
+    std::fill(slots + (lead + count) * C, slots + len * C, int16_t{0});
+    if (stride == 1) {
+      widen16s_avx2(x, in_w * C, offset, slots + lead * C);
+      continue;
+    }
+    for (int k = 0; k < count; ++k)
+      widen16s_avx2(x + (static_cast<long>(k) * stride + phase) * C, C, offset, slots + (lead + k) * C);
+  }
 }
 __attribute__((target("avx2"))) void multiply_accumulate_avx2(const int16_t* w, const int16_t* x, long n, int32_t* acc) {
   multiply_accumulate_body(w, x, n, acc);

@@ -106,15 +106,18 @@ TEST_CASE("fast int8 kernels equal the reference kernels on random shapes") {
 
 // The fast depthwise kernel splits rows into stride phases and repeats input channels depth_multiplier times:
 // cover depth multipliers 1-4, unequal strides and dilations, in_c = 1 (person_detect's first layer: 96x96x1,
-// depth multiplier 8, stride 2) and widths that are not multiples of the stride.
+// depth multiplier 8, stride 2), in_c = 16 and 32, widths that are not multiples of the stride, and SAME padding
+// wider than a stride (the zero slots before and after each phase's pixels).
 TEST_CASE("fast depthwise int8 equals the reference with depth multipliers, unequal strides and dilations") {
   constexpr uint32_t kSeed = 20261125;
   Rng r{std::mt19937(kSeed)};
   for (int iter = 0; iter < 80; ++iter) {
     INFO("seed " << kSeed << " iteration " << iter);
     const int batches = r.uniform(1, 2), h = r.uniform(1, 13), w = r.uniform(1, 13);
-    // Every fourth: one input channel with multiplier 8 or 16 (the widening's broadcast path).
-    const int c = iter % 4 == 0 ? 1 : r.uniform(1, 12), dm = iter % 4 == 0 ? (iter % 8 == 0 ? 8 : 16) : r.uniform(1, 4);
+    // Every fourth: one input channel with multiplier 8 or 16 (the widening's broadcast path); every fourth after
+    // it, 16 or 32 channels with multiplier 1 (the AVX2 widening's 16-channel steps).
+    const int c = iter % 4 == 0 ? 1 : iter % 4 == 1 ? 16 * r.uniform(1, 2) : r.uniform(1, 12);
+    const int dm = iter % 4 == 0 ? (iter % 8 == 0 ? 8 : 16) : iter % 4 == 1 ? 1 : r.uniform(1, 4);
     const int kh = r.uniform(1, 5), kw = r.uniform(1, 5);
     const int stride_h = r.uniform(1, 3), stride_w = r.uniform(1, 3);
     const int dil_h = r.uniform(1, 2), dil_w = r.uniform(1, 2);
