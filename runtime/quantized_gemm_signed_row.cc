@@ -11,7 +11,7 @@
 // vpsignb, pmaddubsw, pmaddwd and vpaddd: 42 instructions for 256 products, where the int16 path
 // (quantized_gemm.cc) needs about 70 (sign extension, pmaddwd and add per 16). A one-row product issues
 // instructions about as fast as the core retires them, so this is the figure that counts (measured on
-// ad_autoencoder: 4 columns blocks per tile 5.7-6.0 us, 8 blocks 5.4-5.7 us); the weights, one byte each, are read
+// ad_autoencoder: 4 column blocks per tile 5.7-6.0 us, 8 blocks 5.4-5.7 us); the weights, one byte each, are read
 // exactly once.
 #include "runtime/quantized_gemm_signed_row.h"
 
