@@ -78,7 +78,7 @@ __attribute__((target("avx2"))) void tile(const int8_t* x, int32_t zero_point, i
   }
   if (full < groups) {  // the last, partial group: the row's bytes past depth are not read (their weights are 0)
     int8_t tail[kDepthGroup] = {};
-    std::memcpy(tail, x + full * kDepthGroup, static_cast<size_t>(depth - full * kDepthGroup));
+    for (int k = full * kDepthGroup; k < depth; ++k) tail[k - full * kDepthGroup] = x[k];
     int32_t quad;
     std::memcpy(&quad, tail, 4);
     step<NB>(quad, w0, block_elems, full, acc);

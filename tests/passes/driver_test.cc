@@ -56,6 +56,7 @@ TEST_CASE("driver: inputs no pass needs are not read; provenance holds the canon
   REQUIRE(written);
   CHECK(metadata(*written, "tinyopt_pipeline") == "fold-batchnorm,remove-dead");
   CHECK(r->pipeline == "fold-batchnorm,remove-dead");
+  std::filesystem::remove(out);
 }
 
 TEST_CASE("driver: calibration data loads for quantize; a bad file fails before any output is written") {
