@@ -69,7 +69,7 @@ class Int8Gemm {
   std::vector<int16_t> packed_s16_;  // int16 rows: [cols/8][kp/2][8][2] (quantized_gemm.cc)
   std::vector<int8_t> packed_s8_;    // the same as int8, for the AVX2 tiles of one or two rows
   std::vector<int8_t> packed_u8_;    // uint8 rows: [cols/16][kp/4][16][4] (quantized_gemm_vnni.h)
-  std::vector<int8_t> packed_row_;   // raw int8 rows (multiply_row): [cols/8][depth/4][8][4]
+  std::vector<int8_t> packed_row_;   // raw int8 rows (multiply_row): quads by tile (quantized_gemm_signed_row.h)
   std::vector<int32_t> column_sum_;  // sum_k w[c][k], 0 past cols up to a multiple of 8
 };
 

@@ -1,8 +1,10 @@
 // runtime/quantized_gemm_signed_row.h: the one-row product of Int8Gemm's AVX2 variant (quantized_gemm.h) that reads
-// a row of raw int8 activations (a fully connected layer on one sample), over weights packed as int8 quads:
-// blocks of 8 output columns, in each block groups of 4 depth values per column,
-//   packed[((b * (kq / 4) + g) * 8 + j) * 4 + i] = w[b * 8 + j][g * 4 + i]   (0 beyond cols or depth)
-// so one 32-byte load holds the next 4 depth values of 8 columns. Internal to the runtime.
+// a row of raw int8 activations (a fully connected layer on one sample), over weights packed as int8 quads in the
+// order the product's tiles read them: blocks of 8 output columns, taken from block 0 in tiles of 8 blocks, then
+// at most one tile each of 4, 2 and 1 blocks; a tile of T blocks from block f holds, for each group g of 4 depth
+// values, its blocks' 8 columns x 4 values:
+//   packed[f * (kq / 4) * 32 + ((g * T + (b - f)) * 8 + j) * 4 + i] = w[b * 8 + j][g * 4 + i]   (0 past cols, depth)
+// so a tile reads one contiguous stream, 32 * T bytes per depth group. Internal to the runtime.
 #pragma once
 
 #include <cstdint>
