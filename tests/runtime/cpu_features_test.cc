@@ -116,7 +116,7 @@ TEST_CASE("int8 GEMM: one raw int8 row (multiply_row) gives the exact sums, in e
     // Depths not a multiple of 4 (the partial last group), columns not a multiple of 8 (masked stores), extreme
     // zero points and activations of -128 (|x| = 128 must not overflow); every fourth case has a -128 weight,
     // outside the layout's range: the product then goes through an ordinary row.
-    const int cols = uniform(1, 90), depth = uniform(1, 700);
+    const int cols = uniform(1, 130), depth = uniform(1, 700);  // up to 17 blocks: tiles of 8, 4, 2 and 1
     const int zp = iter % 7 == 0 ? -128 : iter % 7 == 1 ? 127 : uniform(-128, 127);
     const bool has_min_weight = iter % 4 == 3;
     INFO("seed " << kSeed << " iteration " << iter << ": " << cols << " columns, depth " << depth << ", zp " << zp);
