@@ -151,6 +151,14 @@ __attribute__((target("avx2"))) void tiles_s16(Rows a, int kp, const W* packed, 
 template <class Rows>
 __attribute__((target("avx2"))) void gemm_s16_avx2(Rows a, int rows, const int16_t* packed, const int8_t* packed8,
                                                    int cols, int kp, int32_t* out) {
+  if (!packed) {  // only the int8 copy (a GEMM packed for one-row products): tiles of two rows
+    for (int r = 0; r < rows; r += 2) {
+      int32_t* o = out + static_cast<long>(r) * cols;
+      if (rows - r >= 2) tiles_s16<2, 2>(a.from(r), kp, packed8, cols, o);
+      else tiles_s16<1, 4>(a.from(r), kp, packed8, cols, o);
+    }
+    return;
+  }
   for (int r = 0; r < rows; r += 6) {
     const Rows ar = a.from(r);
     int32_t* o = out + static_cast<long>(r) * cols;
@@ -185,12 +193,7 @@ Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa, bool one_row)
     vnni::pack_weights(w, cols, depth, kp_, packed_u8_.data());
   } else {
     kp_ = (depth + kGemmDepthAlign - 1) / kGemmDepthAlign * kGemmDepthAlign;
-    packed_s16_.resize(static_cast<size_t>(blocks16(cols)) * kBlock16 * kp_);
-    pack_s16(w, cols, depth, kp_, packed_s16_.data());
-    if (isa != Isa::Portable) {  // the one- and two-row tiles of the AVX2 GEMM read the weights as int8
-      packed_s8_.resize(packed_s16_.size());
-      pack_s16(w, cols, depth, kp_, packed_s8_.data());
-    }
+    const size_t elements = static_cast<size_t>(blocks16(cols)) * kBlock16 * kp_;
 #ifdef TINYOPT_X86
     if (one_row && isa != Isa::Portable && signed_row::fits(w, static_cast<long>(cols) * depth)) {
       packed_row_.resize(static_cast<size_t>(signed_row::column_blocks(cols)) * signed_row::kColumnBlock *
@@ -200,6 +203,16 @@ Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa, bool one_row)
 #else
     (void)one_row;
 #endif
+    // The int16 copy serves the AVX2 tiles of three rows and more: a GEMM packed for one-row products does
+    // without it (its multiply() takes two rows at a time from the int8 copy), so it holds 2 bytes per weight, not 4.
+    if (isa == Isa::Portable || packed_row_.empty()) {
+      packed_s16_.resize(elements);
+      pack_s16(w, cols, depth, kp_, packed_s16_.data());
+    }
+    if (isa != Isa::Portable) {  // the one- and two-row tiles of the AVX2 GEMM read the weights as int8
+      packed_s8_.resize(elements);
+      pack_s16(w, cols, depth, kp_, packed_s8_.data());
+    }
   }
 }
 
@@ -218,7 +231,8 @@ void Int8Gemm::multiply(const void* a, int rows, int32_t* out) const {
     const ContiguousRows x{static_cast<const int16_t*>(a), kp_};
 #ifdef TINYOPT_X86
     if (isa_ != Isa::Portable)  // vnni has AVX2
-      return gemm_s16_avx2(x, rows, packed_s16_.data(), packed_s8_.data(), cols_, kp_, out);
+      return gemm_s16_avx2(x, rows, packed_s16_.empty() ? nullptr : packed_s16_.data(), packed_s8_.data(), cols_,
+                           kp_, out);
 #endif
     return gemm_s16_portable(x, rows, packed_s16_.data(), cols_, kp_, out);
   }
@@ -248,7 +262,9 @@ void Int8Gemm::multiply_row(const int8_t* x, int32_t zero_point, int32_t* out) c
 void Int8Gemm::multiply_gathered(const int16_t* const* rows, const int32_t* pair_offset, int n, int32_t* out) const {
   const GatheredRows x{rows, pair_offset};
 #ifdef TINYOPT_X86
-  if (isa_ != Isa::Portable) return gemm_s16_avx2(x, n, packed_s16_.data(), packed_s8_.data(), cols_, kp_, out);
+  if (isa_ != Isa::Portable)
+    return gemm_s16_avx2(x, n, packed_s16_.empty() ? nullptr : packed_s16_.data(), packed_s8_.data(), cols_, kp_,
+                         out);
 #endif
   gemm_s16_portable(x, n, packed_s16_.data(), cols_, kp_, out);
 }

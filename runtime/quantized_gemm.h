@@ -12,7 +12,8 @@
 //                    A padded tap of a convolution is written as u = 128 + zp, which contributes 0 after it.
 // On request (one_row), the avx2 variant also multiplies a single row of raw int8 activations x with its zero point
 // (multiply_row, quantized_gemm_signed_row.h) when every weight is in [-127, 127]: a fully connected layer on one
-// sample, which reads each weight once, skips the int16 row and runs a third fewer instructions.
+// sample, which reads each weight once, skips the int16 row and runs a third fewer instructions. Such a GEMM keeps
+// no int16 copy of the weights (its multiply() takes int16 rows two at a time from the int8 copy).
 // Every variant yields the reference kernel's int32 accumulator bit for bit (for any depth a TFLite model has).
 #pragma once
 
@@ -66,7 +67,7 @@ class Int8Gemm {
   Isa isa_ = Isa::Portable;
   bool unsigned_rows_ = false;
   int depth_ = 0, cols_ = 0, kp_ = 0;
-  std::vector<int16_t> packed_s16_;  // int16 rows: [cols/8][kp/2][8][2] (quantized_gemm.cc)
+  std::vector<int16_t> packed_s16_;  // int16 rows: [cols/8][kp/2][8][2] (quantized_gemm.cc); empty beside packed_row_
   std::vector<int8_t> packed_s8_;    // the same as int8, for the AVX2 tiles of one or two rows
   std::vector<int8_t> packed_u8_;    // uint8 rows: [cols/16][kp/4][16][4] (quantized_gemm_vnni.h)
   std::vector<int8_t> packed_row_;   // raw int8 rows (multiply_row): quads by tile (quantized_gemm_signed_row.h)

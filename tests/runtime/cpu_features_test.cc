@@ -84,11 +84,13 @@ TEST_CASE("int8 GEMM: every variant gives the exact int32 sums of the plain int1
         want[static_cast<size_t>(r) * cols + c] = acc;
       }
     for (Isa isa : test::tested_isas())
-      for (bool emulate : {false, true}) {
+      for (bool emulate : {false, true})
+      for (bool one_row : {false, true}) {  // packed for one-row products too: multiply() still takes any rows
         CAPTURE(isa_name(isa));
         CAPTURE(emulate);
+        CAPTURE(one_row);
         set_unsigned_gemm_emulation(emulate);
-        const Int8Gemm gemm(w.data(), cols, depth, isa);
+        const Int8Gemm gemm(w.data(), cols, depth, isa, one_row);
         set_unsigned_gemm_emulation(false);
         CHECK(gemm.unsigned_rows() == (emulate || isa == Isa::Avx512Vnni));
         const int kp = gemm.row_stride();
