@@ -205,7 +205,7 @@ Int8Gemm::Int8Gemm(const int8_t* w, int cols, int depth, Isa isa, bool one_row)
 #endif
     // The int16 copy serves the AVX2 tiles of three rows and more: a GEMM packed for one-row products does
     // without it (its multiply() takes two rows at a time from the int8 copy), so it holds 2 bytes per weight, not 4.
-    if (isa == Isa::Portable || packed_row_.empty()) {
+    if (packed_row_.empty()) {
       packed_s16_.resize(elements);
       pack_s16(w, cols, depth, kp_, packed_s16_.data());
     }
