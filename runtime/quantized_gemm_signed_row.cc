@@ -16,6 +16,7 @@
 // one byte each, are read exactly once.
 #include "runtime/quantized_gemm_signed_row.h"
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -31,35 +32,27 @@ bool fits(const int8_t* w, long count) {
   return true;
 }
 
-// The tiles of the product: from block 0, as many of 8 blocks as fit, then at most one each of 4, 2 and 1.
-// Block `block` of `blocks` lies in the tile [first, first + count).
-struct Tile {
-  int first, count;
-};
-Tile tile_of(int block, int blocks) {
-  const int eights = blocks / 8 * 8;
-  if (block < eights) return {block / 8 * 8, 8};
-  int first = eights;
-  for (int count : {4, 2, 1}) {
-    if (first + count <= blocks && block < first + count) return {first, count};
-    if (first + count <= blocks) first += count;
-  }
-  return {first, 1};  // not reached: every block is in a tile
+// The tiles of the product, in order: from block 0 as many of 8 blocks as fit, then at most one each of 4, 2 and
+// 1 blocks; f(first block, block count) for each. The packing and the product both walk them with this.
+template <class F>
+void for_each_tile(int blocks, F&& f) {
+  int b = 0;
+  for (; b + 8 <= blocks; b += 8) f(b, 8);
+  for (int count : {4, 2, 1})
+    if (b + count <= blocks) f(b, count), b += count;
 }
 
 void pack_weights(const int8_t* w, int cols, int depth, int8_t* packed) {
   const int kq = padded_depth(depth), groups = kq / kDepthGroup, blocks = column_blocks(cols);
   const long block_elems = static_cast<long>(groups) * kColumnBlock * kDepthGroup;
   std::memset(packed, 0, static_cast<size_t>(blocks) * kColumnBlock * kq);
-  for (int c = 0; c < cols; ++c) {
-    const int block = c / kColumnBlock;
-    const Tile t = tile_of(block, blocks);
-    for (int k = 0; k < depth; ++k)
-      packed[t.first * block_elems +
-             ((static_cast<long>(k / kDepthGroup) * t.count + block - t.first) * kColumnBlock + c % kColumnBlock) *
-                 kDepthGroup +
-             k % kDepthGroup] = w[static_cast<long>(c) * depth + k];
-  }
+  for_each_tile(blocks, [&](int first, int count) {
+    int8_t* tile = packed + first * block_elems;
+    for (int c = first * kColumnBlock; c < std::min(cols, (first + count) * kColumnBlock); ++c)
+      for (int k = 0; k < depth; ++k)
+        tile[((static_cast<long>(k / kDepthGroup) * count + c / kColumnBlock - first) * kColumnBlock +
+              c % kColumnBlock) * kDepthGroup + k % kDepthGroup] = w[static_cast<long>(c) * depth + k];
+  });
 }
 
 #ifdef TINYOPT_X86
@@ -123,12 +116,14 @@ __attribute__((target("avx2"))) void tile(const int8_t* x, int32_t zero_point, i
 __attribute__((target("avx2"))) void multiply_avx2(const int8_t* x, int32_t zero_point, int depth,
                                                    const int8_t* packed, const int32_t* column_sum, int cols,
                                                    int32_t* out) {
-  const int blocks = column_blocks(cols);
-  int b = 0;
-  for (; b + 8 <= blocks; b += 8) tile<8>(x, zero_point, depth, packed, column_sum, b, cols, out);
-  if (b + 4 <= blocks) tile<4>(x, zero_point, depth, packed, column_sum, b, cols, out), b += 4;
-  if (b + 2 <= blocks) tile<2>(x, zero_point, depth, packed, column_sum, b, cols, out), b += 2;
-  if (b < blocks) tile<1>(x, zero_point, depth, packed, column_sum, b, cols, out);
+  for_each_tile(column_blocks(cols), [&](int first, int count) {
+    switch (count) {
+      case 8: return tile<8>(x, zero_point, depth, packed, column_sum, first, cols, out);
+      case 4: return tile<4>(x, zero_point, depth, packed, column_sum, first, cols, out);
+      case 2: return tile<2>(x, zero_point, depth, packed, column_sum, first, cols, out);
+      default: return tile<1>(x, zero_point, depth, packed, column_sum, first, cols, out);
+    }
+  });
 }
 #endif
 
