@@ -13,6 +13,7 @@
 // weights of e.g. ad_autoencoder (264 K) stay in L2 instead of streaming 528 KB of int16 from L3.
 #include "runtime/quantized_gemm.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -241,17 +242,26 @@ void Int8Gemm::multiply(const void* a, int rows, int32_t* out) const {
   vnni::gemm_u8s8_portable(u, rows, packed_u8_.data(), cols_, kp_, out);  // the test emulation
 }
 
+void Int8Gemm::write_row(const int8_t* x, int32_t zero_point, void* dst) const {
+  if (unsigned_rows_) {
+    auto* row = static_cast<uint8_t*>(dst);
+    for (int k = 0; k < depth_; ++k) row[k] = static_cast<uint8_t>(x[k] + 128);
+    std::fill(row + depth_, row + kp_, uint8_t{0});
+  } else {
+    auto* row = static_cast<int16_t*>(dst);
+    for (int k = 0; k < depth_; ++k) row[k] = static_cast<int16_t>(x[k] - zero_point);
+    std::fill(row + depth_, row + kp_, int16_t{0});
+  }
+}
+
 void Int8Gemm::multiply_row(const int8_t* x, int32_t zero_point, int32_t* out) const {
 #ifdef TINYOPT_X86
   if (!packed_row_.empty()) return signed_row::multiply_avx2(x, zero_point, depth_, packed_row_.data(),
                                                              column_sum_.data(), cols_, out);
 #endif
   // Elsewhere: the row in the variant's own kind, through multiply (the uint8 sums minus (128 + zp) * sum w).
-  std::vector<uint8_t> row(row_bytes(), 0);
-  for (int k = 0; k < depth_; ++k) {
-    if (unsigned_rows_) row[static_cast<size_t>(k)] = static_cast<uint8_t>(x[k] + 128);
-    else reinterpret_cast<int16_t*>(row.data())[k] = static_cast<int16_t>(x[k] - zero_point);
-  }
+  std::vector<uint8_t> row(row_bytes());
+  write_row(x, zero_point, row.data());
   multiply(row.data(), 1, out);
   if (!unsigned_rows_) return;
   for (int c = 0; c < cols_; ++c)

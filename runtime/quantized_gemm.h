@@ -55,6 +55,9 @@ class Int8Gemm {
   // is the two int16 at rows[r] + pair_offset[g], g < row_stride() / 2 (an implicit im2col: the convolution's
   // receptive fields read in place from a padded image).
   void multiply_gathered(const int16_t* const* rows, const int32_t* pair_offset, int n, int32_t* out) const;
+  // The activation row of the variant's kind for the raw int8 row x [depth] with zero point zp: x - zp as int16, or
+  // x + 128 as uint8, then zeros up to row_stride(). dst holds row_bytes().
+  void write_row(const int8_t* x, int32_t zero_point, void* dst) const;
   // Whether multiply_row is available (requested, avx2 variant, every weight in [-127, 127]).
   bool takes_raw_row() const { return !packed_row_.empty(); }
   // out[c] = sum_k (x[k] - zero_point) * w[c][k]: the accumulators multiply() gives for the int16 row x - zp,

@@ -47,19 +47,8 @@ class FullyConnectedInt8Fast final : public Kernel {
       gemm_.multiply_row(input, -p_.input_offset, acc);
       return requantize_rows(gemm_.isa(), q, acc, 1, output);
     }
-    const int kp = gemm_.row_stride();
-    for (int b = 0; b < p_.batches; ++b) {
-      const int8_t* x = input + static_cast<long>(b) * p_.depth;
-      if (gemm_.unsigned_rows()) {
-        uint8_t* row = rows + static_cast<long>(b) * kp;
-        for (int d = 0; d < p_.depth; ++d) row[d] = static_cast<uint8_t>(x[d] + 128);
-        std::fill(row + p_.depth, row + kp, uint8_t{0});
-      } else {
-        int16_t* row = reinterpret_cast<int16_t*>(rows) + static_cast<long>(b) * kp;
-        for (int d = 0; d < p_.depth; ++d) row[d] = static_cast<int16_t>(x[d] + p_.input_offset);
-        std::fill(row + p_.depth, row + kp, int16_t{0});
-      }
-    }
+    for (int b = 0; b < p_.batches; ++b)
+      gemm_.write_row(input + static_cast<long>(b) * p_.depth, -p_.input_offset, rows + b * gemm_.row_bytes());
     gemm_.multiply(rows, p_.batches, acc);
     requantize_rows(gemm_.isa(), q, acc, p_.batches, output);
   }
