@@ -51,6 +51,16 @@ template <int DM>
   }
 }
 
+// The pixels of stride phase `phase` in a row of in_w, and the zero slots around them: [0, lead) and
+// [lead + count, phase_len) of the phase's slots (C channels each). Returns count.
+[[gnu::always_inline]] inline int zero_phase_padding(int in_w, int phase, int stride, int lead, int phase_len, long C,
+                                                     int16_t* __restrict slots) {
+  const int count = phase < in_w ? (in_w - 1 - phase) / stride + 1 : 0;
+  std::fill(slots, slots + lead * C, int16_t{0});
+  std::fill(slots + (lead + count) * C, slots + phase_len * C, int16_t{0});
+  return count;
+}
+
 // One input row x[in_w][in_c] to its stride phases of phase_len slots each, the pixels after `lead` zero slots:
 // out[phase][lead + k][oc] = x[k * stride + phase][oc / dm] + off, every other slot 0 (a padded pixel, which
 // contributes nothing: TFLM skips such taps).
@@ -59,9 +69,7 @@ template <int DM>
   const long C = static_cast<long>(in_c) * dm;
   for (int phase = 0; phase < stride; ++phase) {
     int16_t* __restrict slots = out + static_cast<long>(phase) * phase_len * C;
-    const int count = phase < in_w ? (in_w - 1 - phase) / stride + 1 : 0;
-    std::fill(slots, slots + lead * C, int16_t{0});
-    std::fill(slots + (lead + count) * C, slots + phase_len * C, int16_t{0});
+    const int count = zero_phase_padding(in_w, phase, stride, lead, phase_len, C, slots);
     int16_t* __restrict dst = slots + lead * C;
     if (dm == 1 && stride == 1) {  // the common case: one contiguous loop
       for (long i = 0; i < in_w * C; ++i) dst[i] = static_cast<int16_t>(x[i] + off);
@@ -123,9 +131,7 @@ __attribute__((target("avx2"))) void widen_row_avx2(const int8_t* x, int in_w, i
   const __m256i offset = _mm256_set1_epi16(off);
   for (int phase = 0; phase < stride; ++phase) {
     int16_t* slots = out + static_cast<long>(phase) * len * C;
-    const int count = phase < in_w ? (in_w - 1 - phase) / stride + 1 : 0;
-    std::fill(slots, slots + lead * C, int16_t{0});
-    std::fill(slots + (lead + count) * C, slots + len * C, int16_t{0});
+    const int count = zero_phase_padding(in_w, phase, stride, lead, len, C, slots);
     if (stride == 1) {
       widen16s_avx2(x, in_w * C, offset, slots + lead * C);
       continue;
